@@ -1,0 +1,70 @@
+"""One settings object for every layer: environment variables `DOCKERDEPLOYER_*` and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "dockerdeployer"
+
+
+# NoDecode: a list setting is written "a,b,c" in the environment, not as JSON.
+CsvList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCKERDEPLOYER_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="State directory.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under `home` when unset."
+    )
+    docker_host: str | None = Field(
+        default=None,
+        description="Engine URL; unset means the docker SDK's conventions (DOCKER_HOST, TLS vars).",
+    )
+    docker_timeout: float = Field(default=30.0, gt=0)
+
+    # Guard policy.
+    protected_names: CsvList = Field(
+        default_factory=list, description="Glob patterns of containers no tool may change."
+    )
+    protected_labels: CsvList = Field(
+        default_factory=list, description="`key` or `key=value` labels that protect a container."
+    )
+    auto_approve_roles: CsvList = Field(
+        default_factory=list,
+        description="Roles whose `change` calls run without confirmation (never destructive ones).",
+    )
+    approval_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
+
+    # Output caps, so a chatty container cannot flood the model or the API.
+    log_tail_max: int = Field(default=1000, ge=1)
+    output_bytes_max: int = Field(default=32_000, ge=1_000)
+
+    # Model endpoint; unset means the built-in offline rules planner.
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    model_timeout: float = Field(default=60.0, gt=0)
+    model_max_retries: int = Field(default=2, ge=0)
+
+    @field_validator("protected_names", "protected_labels", "auto_approve_roles", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'state.db'}"
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.home

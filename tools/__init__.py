@@ -1,0 +1,1 @@
+"""The guarded Docker core: typed tool catalogue -> guard (policy, approvals) -> Docker manager."""

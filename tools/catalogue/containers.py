@@ -1,0 +1,381 @@
+"""Container tools: list, inspect, logs, stats, start, stop, restart, remove, run, exec."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from tools.catalogue import ToolContext, tool
+from tools.errors import Conflict, InvalidArguments
+from tools.guard.container_config import host_config_violations
+from tools.guard.policy import Risk
+from tools.manager import ContainerRecord, redact_env, wait_for_state
+from tools.plan import ActionPlan, Target
+from tools.schemas import (
+    ActionResult,
+    ContainerDetail,
+    ContainerLogsInput,
+    ContainerStatsInput,
+    ContainerSummary,
+    ExecInContainerInput,
+    InspectContainerInput,
+    ListContainersInput,
+    LogsResult,
+    RemoveContainerInput,
+    RestartContainerInput,
+    RunContainerInput,
+    StartContainerInput,
+    StatsResult,
+    StopContainerInput,
+)
+
+
+def container_target(record: ContainerRecord) -> Target:
+    return Target(
+        kind="container",
+        id=record.id,
+        name=record.name,
+        labels=record.labels,
+        detail={
+            "image": record.image,
+            "image_id": record.image_id,
+            "state": record.state,
+            "ports": record.ports,
+            "volumes": [f"{m.source}:{m.destination}" for m in record.mounts],
+        },
+    )
+
+
+def _impact(record: ContainerRecord, records: list[ContainerRecord]) -> list[str]:
+    lines = [f"{record.name} ({record.id[:12]}) is {record.state}, image {record.image}"]
+    if record.ports:
+        lines.append("publishes " + ", ".join(record.ports))
+    for mount in record.mounts:
+        lines.append(f"{mount.type} {mount.source} mounted at {mount.destination}")
+    project = record.labels.get("com.docker.compose.project")
+    if project:
+        lines.append(f"part of compose project {project!r}")
+    user_networks = [n for n in record.networks if n not in ("bridge", "host", "none")]
+    peers = sorted(
+        r.name for r in records if r.id != record.id and set(r.networks) & set(user_networks)
+    )
+    if peers:
+        lines.append("shares networks with " + ", ".join(peers[:10]))
+    return lines
+
+
+def _plan_container(ctx: ToolContext, ref: str, summary: str, argv: list[str]) -> ActionPlan:
+    records = ctx.docker.container_records(all=True)
+    record = ctx.docker.resolve_container(ref, records)
+    return ActionPlan(
+        summary=f"{summary} {record.name} ({record.id[:12]})",
+        command=shlex.join(["docker", *argv, record.name]),
+        targets=[container_target(record)],
+        impact=_impact(record, records),
+    )
+
+
+def _resolve_only(ctx: ToolContext, args: Any) -> ActionPlan:
+    record = ctx.docker.resolve_container(args.container)
+    return ActionPlan(summary="read", targets=[container_target(record)])
+
+
+def _target(plan: ActionPlan) -> Target:
+    return plan.targets[0]
+
+
+# --- read ---------------------------------------------------------------------------------------
+
+
+@tool(Risk.READ, ListContainersInput)
+def list_containers(
+    ctx: ToolContext, args: ListContainersInput, plan: ActionPlan
+) -> list[ContainerSummary]:
+    """List containers (default: running). Filter by status, name, label or image."""
+    return ctx.docker.list_containers(args.status, args.name, args.label, args.image)
+
+
+@tool(Risk.READ, InspectContainerInput, _resolve_only)
+def inspect_container(
+    ctx: ToolContext, args: InspectContainerInput, plan: ActionPlan
+) -> ContainerDetail:
+    """Details of one container: state, exit code, health, ports, mounts, env, labels."""
+    return ctx.docker.inspect_container(_target(plan).id)
+
+
+@tool(Risk.READ, ContainerLogsInput, _resolve_only)
+def container_logs(ctx: ToolContext, args: ContainerLogsInput, plan: ActionPlan) -> LogsResult:
+    """Recent log lines of a container (stdout and stderr), optionally filtered."""
+    target = _target(plan)
+    tail = min(args.tail, ctx.log_tail_max)
+    text, lines, truncated = ctx.docker.logs(target.id, tail, args.since, args.grep)
+    return LogsResult(container=target.name, lines=lines, truncated=truncated, text=text)
+
+
+@tool(Risk.READ, ContainerStatsInput, _resolve_only)
+def container_stats(
+    ctx: ToolContext, args: ContainerStatsInput, plan: ActionPlan
+) -> StatsResult:
+    """CPU, memory, network and block I/O of a running container right now."""
+    target = _target(plan)
+    return ctx.docker.stats(target.id, target.name)
+
+
+# --- change -------------------------------------------------------------------------------------
+
+
+def _plan_start(ctx: ToolContext, args: StartContainerInput) -> ActionPlan:
+    return _plan_container(ctx, args.container, "Start container", ["start"])
+
+
+@tool(Risk.CHANGE, StartContainerInput, _plan_start)
+def start_container(ctx: ToolContext, args: StartContainerInput, plan: ActionPlan) -> ActionResult:
+    """Start a stopped container."""
+    target = _target(plan)
+    ctx.docker.start(target.id)
+    state = wait_for_state(ctx.docker, target.id, "running", 2.0)
+    return ActionResult(
+        message=f"started {target.name}", command=plan.command, targets=[target.id], state=state
+    )
+
+
+def _plan_stop(ctx: ToolContext, args: StopContainerInput) -> ActionPlan:
+    return _plan_container(ctx, args.container, "Stop container", ["stop", "-t", str(args.timeout)])
+
+
+@tool(Risk.CHANGE, StopContainerInput, _plan_stop)
+def stop_container(ctx: ToolContext, args: StopContainerInput, plan: ActionPlan) -> ActionResult:
+    """Stop a running container (SIGTERM, then SIGKILL after timeout)."""
+    target = _target(plan)
+    ctx.docker.stop(target.id, args.timeout)
+    return ActionResult(
+        message=f"stopped {target.name}",
+        command=plan.command,
+        targets=[target.id],
+        state=ctx.docker.state_of(target.id),
+    )
+
+
+def _plan_restart(ctx: ToolContext, args: RestartContainerInput) -> ActionPlan:
+    return _plan_container(
+        ctx, args.container, "Restart container", ["restart", "-t", str(args.timeout)]
+    )
+
+
+@tool(Risk.CHANGE, RestartContainerInput, _plan_restart)
+def restart_container(
+    ctx: ToolContext, args: RestartContainerInput, plan: ActionPlan
+) -> ActionResult:
+    """Restart a container."""
+    target = _target(plan)
+    ctx.docker.restart(target.id, args.timeout)
+    return ActionResult(
+        message=f"restarted {target.name}",
+        command=plan.command,
+        targets=[target.id],
+        state=ctx.docker.state_of(target.id),
+    )
+
+
+def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
+    image = ctx.docker.inspect_image(args.image)
+    records = ctx.docker.container_records(all=True)
+    if args.name and any(r.name == args.name for r in records):
+        raise Conflict(f"a container named {args.name!r} already exists; pick another name")
+    port_bindings: dict[str, list[dict[str, str]]] = {}
+    argv = ["docker", "run", "-d"]
+    if args.name:
+        argv += ["--name", args.name]
+    for host_port, container_port in sorted(args.ports.items()):
+        host_ip, _, port = str(host_port).rpartition(":")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise InvalidArguments(f"host port {host_port!r} is not a port number")
+        spec = str(container_port)
+        number, _, proto = spec.partition("/")
+        if not number.isdigit() or not 0 < int(number) < 65536 or proto not in ("", "tcp", "udp"):
+            raise InvalidArguments(f"container port {container_port!r} is not like '80' or '53/udp'")
+        key = f"{number}/{proto or 'tcp'}"
+        port_bindings.setdefault(key, []).append({"HostIp": host_ip, "HostPort": port})
+        argv += ["-p", f"{host_port}:{spec}"]
+        taken = [r.name for r in records if r.state == "running" and any(
+            p.split("->")[0].endswith(f":{port}") for p in r.ports)]
+        if taken:
+            raise Conflict(f"host port {port} is already published by {taken[0]}")
+    binds = []
+    for source, target in sorted(args.volumes.items()):
+        if source.startswith((".", "~")):
+            raise InvalidArguments(f"volume source {source!r}: use an absolute host path")
+        if not target.split(":")[0].startswith("/"):
+            raise InvalidArguments(f"volume target {target!r} must be an absolute container path")
+        binds.append(f"{source}:{target}")
+        argv += ["-v", f"{source}:{target}"]
+    mounts = [
+        {"Type": m.type, "Source": m.source, "Target": m.target, "ReadOnly": m.read_only}
+        for m in args.mounts
+    ]
+    host_config: dict[str, Any] = {
+        "PortBindings": port_bindings,
+        "Binds": binds,
+        "Mounts": mounts,
+        "RestartPolicy": {"Name": "" if args.restart_policy == "no" else args.restart_policy},
+        "Privileged": args.privileged,
+        "CapAdd": args.cap_add or None,
+        "NetworkMode": args.network_mode or args.network or "default",
+        "PidMode": args.pid_mode,
+        "IpcMode": args.ipc_mode,
+        "UTSMode": args.uts_mode,
+        "UsernsMode": args.userns_mode,
+        "Devices": [_device(d) for d in args.devices] or None,
+        "SecurityOpt": args.security_opt or None,
+        "VolumesFrom": args.volumes_from or None,
+    }
+    if args.restart_policy != "no":
+        argv += ["--restart", args.restart_policy]
+    if args.cpus:
+        host_config["NanoCpus"] = int(args.cpus * 1e9)
+        argv += ["--cpus", str(args.cpus)]
+    if args.memory:
+        host_config["Memory"] = _bytes(args.memory)
+        argv += ["--memory", args.memory]
+    if args.network:
+        argv += ["--network", args.network]
+    for flag, value in (("--privileged", args.privileged),):
+        if value:
+            argv.append(flag)
+    argv += [f"--cap-add={c}" for c in args.cap_add]
+    for flag, value in (
+        ("--network", args.network_mode), ("--pid", args.pid_mode), ("--ipc", args.ipc_mode),
+        ("--uts", args.uts_mode), ("--userns", args.userns_mode),
+    ):  # fmt: skip
+        if value:
+            argv.append(f"{flag}={value}")
+    argv += [f"--device={d}" for d in args.devices]
+    argv += [f"--security-opt={o}" for o in args.security_opt]
+    argv += [f"--volumes-from={v}" for v in args.volumes_from]
+    env = [f"{k}={v}" for k, v in sorted(args.env.items())]
+    argv += [arg for item in redact_env(env) for arg in ("-e", item)]
+    argv += [arg for k, v in sorted(args.labels.items()) for arg in ("-l", f"{k}={v}")]
+    argv.append(args.image)
+    command = shlex.split(args.command) if isinstance(args.command, str) else args.command
+    argv += command or []
+    payload = {
+        "image": args.image,
+        "command": command,
+        "environment": env,
+        "labels": args.labels,
+        "ports": [(int(k.split("/")[0]), k.split("/")[1]) for k in port_bindings],
+        "host_config": {k: v for k, v in host_config.items() if v not in (None, [], {})},
+        "detach": True,
+    }
+    repo_digests = image.get("RepoDigests") or []
+    image_target = Target(
+        kind="image",
+        id=str(image["Id"]),
+        name=args.image,
+        labels=(image.get("Config") or {}).get("Labels") or {},
+        detail={"digest": repo_digests[0] if repo_digests else None},
+    )
+    impact = [f"creates container {args.name or '(random name)'} from {args.image}"]
+    impact += [f"publishes {h} -> {c}" for h, c in sorted(args.ports.items())]
+    impact += [f"mounts {s} at {t}" for s, t in sorted(args.volumes.items())]
+    violations = host_config_violations(payload["host_config"], ctx.docker.inspect_volume)
+    return ActionPlan(
+        summary=f"Run a new container {args.name or ''} from {args.image}".replace("  ", " "),
+        command=shlex.join(argv),
+        targets=[image_target],
+        impact=impact,
+        violations=violations,
+        payload=payload,
+    )
+
+
+def _device(spec: str) -> dict[str, str]:
+    host, _, rest = spec.partition(":")
+    inside, _, perms = rest.partition(":")
+    return {
+        "PathOnHost": host,
+        "PathInContainer": inside or host,
+        "CgroupPermissions": perms or "rwm",
+    }
+
+
+def _bytes(memory: str) -> int:
+    units = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+    unit = memory[-1].lower()
+    return int(memory[:-1]) * units[unit] if unit in units else int(memory)
+
+
+@tool(Risk.CHANGE, RunContainerInput, _plan_run)
+def run_container(ctx: ToolContext, args: RunContainerInput, plan: ActionPlan) -> ActionResult:
+    """Deploy a new container from a local image (detached): name, ports, env, volumes,
+    restart policy, cpu/memory limits, labels, command. Pull the image first if missing."""
+    payload = dict(plan.payload)
+    container_id = ctx.docker.create_and_start(args.name, payload)
+    state = wait_for_state(ctx.docker, container_id, "running", 1.0)
+    return ActionResult(
+        message=f"started {args.name or container_id[:12]} from {args.image}",
+        command=plan.command,
+        targets=[container_id],
+        state=state,
+    )
+
+
+# --- destructive -----------------------------------------------------------------------------
+
+
+def _plan_remove(ctx: ToolContext, args: RemoveContainerInput) -> ActionPlan:
+    plan = _plan_container(
+        ctx, args.container, "Remove container", ["rm", *(["-f"] if args.force else [])]
+    )
+    target = _target(plan)
+    if target.detail["state"] in ("running", "restarting", "paused") and not args.force:
+        raise Conflict(
+            f"{target.name} is {target.detail['state']}; stop it first or remove with force=true"
+        )
+    plan.impact.append("the container and its writable layer are deleted; named volumes stay")
+    return plan
+
+
+@tool(Risk.DESTRUCTIVE, RemoveContainerInput, _plan_remove)
+def remove_container(
+    ctx: ToolContext, args: RemoveContainerInput, plan: ActionPlan
+) -> ActionResult:
+    """Delete a container (force=true also kills it if running)."""
+    target = _target(plan)
+    ctx.docker.remove(target.id, force=args.force)
+    return ActionResult(
+        message=f"removed {target.name}", command=plan.command, targets=[target.id], state="removed"
+    )
+
+
+def _plan_exec(ctx: ToolContext, args: ExecInContainerInput) -> ActionPlan:
+    command = shlex.split(args.command) if isinstance(args.command, str) else args.command
+    if not command:
+        raise InvalidArguments("command is empty")
+    workdir = ["-w", args.workdir] if args.workdir else []
+    plan = _plan_container(ctx, args.container, "Run a command in", ["exec", *workdir])
+    target = _target(plan)
+    if target.detail["state"] != "running":
+        raise Conflict(f"{target.name} is {target.detail['state']}; exec needs it running")
+    plan.command = shlex.join(["docker", "exec", *workdir, target.name, *command])
+    plan.summary = f"Run `{shlex.join(command)}` in {target.name} ({target.id[:12]})"
+    plan.impact.append("runs an arbitrary command inside the container")
+    plan.payload = {"command": command}
+    return plan
+
+
+@tool(Risk.DESTRUCTIVE, ExecInContainerInput, _plan_exec)
+def exec_in_container(
+    ctx: ToolContext, args: ExecInContainerInput, plan: ActionPlan
+) -> ActionResult:
+    """Run a non-interactive command inside a running container; returns its output."""
+    target = _target(plan)
+    code, output, truncated = ctx.docker.exec(target.id, plan.payload["command"], args.workdir)
+    return ActionResult(
+        ok=code == 0,
+        message=f"command exited with {code}" + (" (output truncated)" if truncated else ""),
+        command=plan.command,
+        targets=[target.id],
+        output=output,
+        exit_code=code,
+    )

@@ -1,0 +1,333 @@
+"""ToolGateway: the single entry point for running a tool, whoever asks.
+
+validate -> plan (resolve targets by ID) -> policy -> (deny | approval record | execute) -> audit.
+An approved call is re-planned and re-checked at the moment it runs; if what it would act on
+changed, it does not run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlalchemy.orm import sessionmaker
+
+from tools.approvals import Approval, ApprovalStatus, ApprovalStore
+from tools.audit import AuditLog
+from tools.catalogue import ToolContext, ToolSpec, get_tool, to_jsonable
+from tools.errors import (
+    ApprovalAlreadyDecided,
+    ApprovalExpired,
+    ApprovalForbidden,
+    ApprovalTargetChanged,
+    DockerDeployerError,
+    InvalidArguments,
+    PolicyDenied,
+)
+from tools.guard.policy import Actor, Decision, Policy, Risk, Role, Verdict
+from tools.manager import DockerManager
+from tools.plan import ActionPlan, binding_key
+from tools.schemas import ToolInput
+
+log = logging.getLogger(__name__)
+
+Status = Literal["executed", "pending_approval", "rejected", "denied", "failed", "planned"]
+
+
+@dataclass
+class CallOutcome:
+    tool: str
+    args: dict[str, Any]
+    status: Status
+    message: str = ""
+    result: Any = None
+    approval: dict[str, Any] | None = None
+    call_id: str | None = None
+    error_code: str | None = None
+    preview: dict[str, Any] | None = field(default=None)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool,
+            "args": self.args,
+            "status": self.status,
+            "message": self.message,
+            "result": self.result,
+            "approval_id": self.approval["id"] if self.approval else None,
+            "error_code": self.error_code,
+        }
+
+
+def validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "arguments"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "invalid arguments: " + "; ".join(parts)
+
+
+class ToolGateway:
+    def __init__(
+        self,
+        docker: DockerManager,
+        policy: Policy,
+        sessions: sessionmaker[Any],
+        *,
+        approval_ttl_seconds: int = 600,
+        log_tail_max: int = 1000,
+    ) -> None:
+        self.docker = docker
+        self.policy = policy
+        self.approvals = ApprovalStore(sessions, approval_ttl_seconds)
+        self.audit = AuditLog(sessions)
+        self.ctx = ToolContext(docker=docker, log_tail_max=log_tail_max, policy=policy)
+
+    @property
+    def host(self) -> str:
+        return self.docker.host
+
+    # --- planning -------------------------------------------------------------------------------
+
+    def validate(self, tool: str, raw_args: dict[str, Any] | None) -> tuple[ToolSpec, ToolInput]:
+        spec = get_tool(tool)
+        try:
+            args = spec.input_model.model_validate(raw_args or {})
+        except ValidationError as exc:
+            raise InvalidArguments(validation_message(exc)) from exc
+        return spec, args
+
+    def preview(self, actor: Actor, tool: str, raw_args: dict[str, Any] | None) -> (
+        tuple[Decision, ActionPlan]
+    ):
+        """What a call would do and what the guard says, without doing or recording it."""
+        spec, args = self.validate(tool, raw_args)
+        plan = spec.plan(self.ctx, args)
+        return self.policy.decide(actor, spec.name, spec.risk, plan), plan
+
+    # --- calls ------------------------------------------------------------------------------------
+
+    def call(
+        self,
+        actor: Actor,
+        tool: str,
+        raw_args: dict[str, Any] | None,
+        *,
+        call_id: str | None = None,
+        thread_id: str | None = None,
+        request: str | None = None,
+        dry_run: bool = False,
+        tainted: bool = False,
+    ) -> CallOutcome:
+        raw_args = dict(raw_args or {})
+        if call_id:
+            existing = self.approvals.by_call(call_id)
+            if existing is not None:
+                return self._outcome_of(existing)
+        audit = {"host": self.host, "thread_id": thread_id, "call_id": call_id, "request": request}
+        try:
+            spec, args = self.validate(tool, raw_args)
+        except PolicyDenied as exc:
+            self.audit.record("denied", actor, tool, raw_args, message=exc.message, **audit)
+            return CallOutcome(tool, raw_args, "denied", exc.message, error_code=exc.code)
+        except DockerDeployerError as exc:
+            self.audit.record("invalid", actor, tool, raw_args, message=exc.message, **audit)
+            return CallOutcome(tool, raw_args, "failed", exc.message, error_code=exc.code)
+        norm = args.model_dump(mode="json", exclude_defaults=True)
+        try:
+            plan = spec.plan(self.ctx, args)
+        except DockerDeployerError as exc:
+            self.audit.record("failed", actor, tool, norm, message=exc.message, **audit)
+            return CallOutcome(tool, norm, "failed", exc.message, error_code=exc.code)
+        decision = self.policy.decide(actor, spec.name, spec.risk, plan, tainted=tainted)
+        if decision.verdict is Verdict.DENY:
+            self.audit.record("denied", actor, tool, norm, message=decision.reason, **audit)
+            return CallOutcome(tool, norm, "denied", decision.reason, error_code="denied")
+        if dry_run and spec.risk is not Risk.READ:
+            return CallOutcome(
+                tool, norm, "planned", plan.summary, call_id=call_id, preview=plan.preview()
+            )
+        if decision.verdict is Verdict.NEEDS_APPROVAL:
+            approval = self.approvals.create(
+                call_id=call_id,
+                thread_id=thread_id,
+                tool=spec.name,
+                host=self.host,
+                args=norm,
+                binding=binding_key(spec.name, norm, plan, self.host),
+                preview=plan.preview(),
+                risk=spec.risk.value,
+                required_role=decision.required_role.value,
+                requested_by=actor.name,
+                requested_role=actor.role.value,
+            )
+            self.audit.record(
+                "proposed",
+                actor,
+                tool,
+                norm,
+                approval_id=approval.id,
+                message=plan.summary,
+                targets=plan.target_ids(),
+                **audit,
+            )
+            return CallOutcome(
+                tool,
+                norm,
+                "pending_approval",
+                f"needs approval: {plan.summary}",
+                approval=approval.public(),
+                call_id=call_id,
+                preview=plan.preview(),
+            )
+        return self._execute(actor, spec, args, norm, plan, audit)
+
+    def _execute(
+        self,
+        actor: Actor,
+        spec: ToolSpec,
+        args: ToolInput,
+        norm: dict[str, Any],
+        plan: ActionPlan,
+        audit: dict[str, Any],
+        approval_id: str | None = None,
+        approver: str | None = None,
+    ) -> CallOutcome:
+        extra = {"approval_id": approval_id, "approver": approver, "targets": plan.target_ids()}
+        try:
+            result = to_jsonable(spec.run(self.ctx, args, plan))
+        except DockerDeployerError as exc:
+            self.audit.record("failed", actor, spec.name, norm, message=exc.message, **audit, **extra)
+            return CallOutcome(spec.name, norm, "failed", exc.message, error_code=exc.code)
+        message = result.get("message", "done") if isinstance(result, dict) else "done"
+        self.audit.record("executed", actor, spec.name, norm, message=message, **audit, **extra)
+        return CallOutcome(spec.name, norm, "executed", message, result=result)
+
+    # --- approvals --------------------------------------------------------------------------------
+
+    def decide(
+        self, approval_id: str, approver: Actor, approve: bool, reason: str | None = None
+    ) -> CallOutcome:
+        """Approve (and run, once) or reject a pending call."""
+        approval = self.approvals.get(approval_id)
+        requester = Actor(approval.requested_by, Role(approval.requested_role))
+        audit = {
+            "host": approval.host,
+            "thread_id": approval.thread_id,
+            "call_id": approval.call_id,
+            "approval_id": approval.id,
+            "approver": approver.name,
+        }
+        if approver.kind == "bot":
+            raise ApprovalForbidden("bot tokens may request actions but not approve them")
+        if approver.role.rank < Role(approval.required_role).rank:
+            raise ApprovalForbidden(
+                f"approving {approval.tool} needs role {approval.required_role}; "
+                f"{approver.name} is {approver.role.value}"
+            )
+        if approval.status is not ApprovalStatus.PENDING:
+            raise ApprovalAlreadyDecided(
+                f"approval {approval.id} is already {approval.status.value}"
+            )
+        if not approve:
+            if not self.approvals.transition(
+                approval.id, ApprovalStatus.PENDING, ApprovalStatus.REJECTED,
+                decided_by=approver.name, reason=reason or "rejected",
+            ):  # fmt: skip
+                raise ApprovalAlreadyDecided(f"approval {approval.id} was decided meanwhile")
+            self.audit.record(
+                "rejected", requester, approval.tool, approval.args, message=reason, **audit
+            )
+            return CallOutcome(
+                approval.tool, approval.args, "rejected", reason or "rejected by " + approver.name,
+                approval=self.approvals.get(approval.id).public(), call_id=approval.call_id,
+            )  # fmt: skip
+        if not self.approvals.transition(
+            approval.id, ApprovalStatus.PENDING, ApprovalStatus.EXECUTING,
+            decided_by=approver.name, unexpired=True,
+        ):  # fmt: skip
+            current = self.approvals.get(approval.id)
+            if current.status is ApprovalStatus.PENDING:
+                self.approvals.transition(approval.id, current.status, ApprovalStatus.EXPIRED)
+                self.audit.record(
+                    "expired", requester, approval.tool, approval.args, message="expired", **audit
+                )
+                raise ApprovalExpired(
+                    f"approval {approval.id} expired at {current.expires_at:%H:%M:%S} UTC; "
+                    "ask again"
+                )
+            raise ApprovalAlreadyDecided(f"approval {approval.id} is already {current.status}")
+        self.audit.record("approved", requester, approval.tool, approval.args, **audit)
+        outcome = self._run_approved(approval, requester, audit)
+        final = ApprovalStatus.EXECUTED if outcome.status == "executed" else ApprovalStatus.FAILED
+        if outcome.status == "denied":
+            final = ApprovalStatus.STALE
+        self.approvals.transition(
+            approval.id, ApprovalStatus.EXECUTING, final, reason=outcome.message,
+            result={"status": outcome.status, "message": outcome.message,
+                    "result": outcome.result},
+        )  # fmt: skip
+        outcome.approval = self.approvals.get(approval.id).public()
+        outcome.call_id = approval.call_id
+        if final is ApprovalStatus.STALE:
+            raise ApprovalTargetChanged(outcome.message)
+        return outcome
+
+    def _run_approved(self, approval: Approval, requester: Actor, audit: dict[str, Any]) -> (
+        CallOutcome
+    ):
+        """Re-plan and re-check now; run only if it is still exactly what was approved."""
+        try:
+            spec, args = self.validate(approval.tool, approval.args)
+            plan = spec.plan(self.ctx, args)
+        except DockerDeployerError as exc:
+            message = f"not run: {exc.message}"
+            self.audit.record(
+                "failed", requester, approval.tool, approval.args, message=message, **audit
+            )
+            return CallOutcome(approval.tool, approval.args, "failed", message, error_code=exc.code)
+        norm = args.model_dump(mode="json", exclude_defaults=True)
+        if binding_key(spec.name, norm, plan, self.host) != approval.binding:
+            message = (
+                "not run: what this approval named has changed since it was requested "
+                f"(now: {plan.summary}); ask again"
+            )
+            self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
+            return CallOutcome(spec.name, norm, "denied", message, error_code="target_changed")
+        decision = self.policy.decide(requester, spec.name, spec.risk, plan)
+        if decision.verdict is Verdict.DENY:
+            message = f"not run: {decision.reason}"
+            self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
+            return CallOutcome(spec.name, norm, "denied", message, error_code="denied")
+        plain = {k: v for k, v in audit.items() if k not in ("approval_id", "approver")}
+        return self._execute(
+            requester, spec, args, norm, plan, plain,
+            approval_id=approval.id, approver=audit["approver"],
+        )  # fmt: skip
+
+    def _outcome_of(self, approval: Approval) -> CallOutcome:
+        """The state of an earlier call with the same call id (an agent resuming)."""
+        status: Status
+        result = approval.result or {}
+        if approval.status is ApprovalStatus.PENDING:
+            status, message = "pending_approval", f"needs approval: {approval.preview['summary']}"
+        elif approval.status is ApprovalStatus.REJECTED:
+            status, message = "rejected", f"rejected by {approval.decided_by}: {approval.reason}"
+        elif approval.status is ApprovalStatus.EXECUTED:
+            status, message = "executed", str(result.get("message", "done"))
+        elif approval.status is ApprovalStatus.EXPIRED:
+            status, message = "failed", "the approval expired; nothing was run"
+        elif approval.status is ApprovalStatus.STALE:
+            status, message = "denied", str(approval.reason)
+        else:
+            status, message = "failed", str(approval.reason or approval.status.value)
+        return CallOutcome(
+            approval.tool,
+            approval.args,
+            status,
+            message,
+            result=result.get("result"),
+            approval=approval.public(),
+            call_id=approval.call_id,
+        )

@@ -1,0 +1,1 @@
+"""The guard: every caller's tool call is decided here (allow / needs approval / deny)."""

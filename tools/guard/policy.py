@@ -1,0 +1,114 @@
+"""Policy: from (actor, tool, normalised args, resolved targets) to allow / approve / deny.
+
+Kept apart from tool bodies so every caller (agent, API, CLI, MCP) gets the same answer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tools.plan import ActionPlan, Target
+
+
+class Risk(StrEnum):
+    READ = "read"
+    CHANGE = "change"
+    DESTRUCTIVE = "destructive"
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return {"viewer": 0, "operator": 1, "admin": 2}[self.value]
+
+
+REQUIRED_ROLE = {Risk.READ: Role.VIEWER, Risk.CHANGE: Role.OPERATOR, Risk.DESTRUCTIVE: Role.ADMIN}
+
+# The assistant labels its own containers with this; they are protected whatever the settings.
+SELF_LABEL = "dockerdeployer.self"
+PROTECT_LABEL = "dockerdeployer.protected"
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: Role
+    kind: str = "user"  # "user" or "bot"
+
+
+class Verdict(StrEnum):
+    ALLOW = "allow"
+    NEEDS_APPROVAL = "needs_approval"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str
+    required_role: Role = Role.VIEWER
+
+
+@dataclass
+class Policy:
+    protected_names: list[str] = field(default_factory=list)
+    protected_labels: list[str] = field(default_factory=list)
+    auto_approve_roles: set[Role] = field(default_factory=set)
+
+    @classmethod
+    def from_settings(
+        cls, names: Iterable[str], labels: Iterable[str], auto_roles: Iterable[str]
+    ) -> Policy:
+        return cls(
+            protected_names=list(names),
+            protected_labels=list(labels),
+            auto_approve_roles={Role(r) for r in auto_roles},
+        )
+
+    def protection_reason(self, target: Target) -> str | None:
+        """Why a target may not be changed by any tool, or None."""
+        labels = target.labels
+        if labels.get(SELF_LABEL, "").lower() in ("1", "true", "yes") or SELF_LABEL in labels:
+            return f"{target.kind} {target.name} is part of DockerDeployer itself"
+        if labels.get(PROTECT_LABEL, "").lower() in ("1", "true", "yes"):
+            return f"{target.kind} {target.name} is labelled {PROTECT_LABEL}"
+        for spec in self.protected_labels:
+            key, sep, value = spec.partition("=")
+            if key in labels and (not sep or labels[key] == value):
+                return f"{target.kind} {target.name} carries protected label {spec}"
+        for pattern in self.protected_names:
+            if fnmatch.fnmatchcase(target.name, pattern):
+                return f"{target.kind} {target.name} matches protected name pattern {pattern!r}"
+        return None
+
+    def decide(
+        self, actor: Actor, tool: str, risk: Risk, plan: ActionPlan, tainted: bool = False
+    ) -> Decision:
+        """`tainted`: the request follows untrusted text (logs, labels) the model has read."""
+        required = REQUIRED_ROLE[risk]
+        if actor.role.rank < required.rank:
+            return Decision(
+                Verdict.DENY,
+                f"role {actor.role.value} may not run {tool} ({risk.value}; "
+                f"needs {required.value})",
+                required,
+            )
+        if plan.violations:
+            return Decision(Verdict.DENY, "; ".join(plan.violations), required)
+        if risk is not Risk.READ:
+            for target in plan.targets:
+                reason = self.protection_reason(target)
+                if reason:
+                    return Decision(Verdict.DENY, f"{reason}: no tool may change it", required)
+        if risk is Risk.READ:
+            return Decision(Verdict.ALLOW, "read-only", required)
+        if risk is Risk.CHANGE and actor.role in self.auto_approve_roles and not tainted:
+            return Decision(Verdict.ALLOW, f"auto-approved for role {actor.role.value}", required)
+        return Decision(Verdict.NEEDS_APPROVAL, f"{risk.value} action needs confirmation", required)

@@ -1,0 +1,288 @@
+"""Input models (what the model and API clients send) and small result models.
+
+Field descriptions and tool docstrings are what a language model reads, so they are short and
+exact. Argument names are the public contract: `container`, `image`, `ports`, `env`, `volumes`,
+`tail`, `since`, `service`, `replicas`, `host`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+_NAME_RE = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_IMAGE_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._/:@+-]*$")
+_MAX_REF = 255
+
+
+def _container_ref(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > _MAX_REF or not _NAME_RE.match(value):
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        raise ValueError(
+            f"{shown!r} is not a valid container name or ID "
+            "(letters, digits, '_', '.', '-'; up to 255 characters)"
+        )
+    return value.lstrip("/")
+
+
+def _image_ref(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > _MAX_REF or not _IMAGE_RE.match(value) or ".." in value:
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        raise ValueError(f"{shown!r} is not a valid image reference (e.g. nginx:1.27)")
+    return value
+
+
+ContainerRef = Annotated[str, AfterValidator(_container_ref)]
+ImageRef = Annotated[str, AfterValidator(_image_ref)]
+Host = Annotated[
+    str | None, Field(default=None, description="Docker host name; omit for the default host.")
+]
+
+
+class ToolInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+class ContainerInput(ToolInput):
+    container: ContainerRef = Field(description="Container name or ID.")
+
+
+# --- read tools -------------------------------------------------------------------------------
+
+
+class ListContainersInput(ToolInput):
+    status: Literal["running", "all", "exited", "created", "paused", "restarting", "dead"] = (
+        Field(default="running", description="Which containers; 'all' includes stopped ones.")
+    )
+    name: str | None = Field(default=None, max_length=255, description="Name contains this.")
+    label: str | None = Field(default=None, max_length=512, description="'key' or 'key=value'.")
+    image: str | None = Field(default=None, max_length=255, description="Created from image.")
+
+
+class InspectContainerInput(ContainerInput):
+    pass
+
+
+class ContainerLogsInput(ContainerInput):
+    tail: int = Field(default=100, ge=1, le=10_000, description="Last N lines.")
+    since: str | None = Field(
+        default=None, max_length=40, description="Only newer lines: '10m', '2h', '1d' or ISO time."
+    )
+    grep: str | None = Field(
+        default=None, max_length=200, description="Keep lines containing this (case-insensitive)."
+    )
+
+
+class ContainerStatsInput(ContainerInput):
+    pass
+
+
+class ListImagesInput(ToolInput):
+    name: str | None = Field(default=None, max_length=255, description="Repository filter.")
+
+
+class ListNetworksInput(ToolInput):
+    pass
+
+
+class ListVolumesInput(ToolInput):
+    pass
+
+
+class SystemInfoInput(ToolInput):
+    pass
+
+
+# --- change tools -----------------------------------------------------------------------------
+
+
+class StartContainerInput(ContainerInput):
+    pass
+
+
+class StopContainerInput(ContainerInput):
+    timeout: int = Field(default=10, ge=0, le=600, description="Seconds before SIGKILL.")
+
+
+class RestartContainerInput(ContainerInput):
+    timeout: int = Field(default=10, ge=0, le=600, description="Seconds before SIGKILL.")
+
+
+class MountSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["bind", "volume", "tmpfs"] = "volume"
+    source: str | None = Field(default=None, max_length=4096)
+    target: str = Field(max_length=4096)
+    read_only: bool = False
+
+
+_REFUSED = "Refused by policy unless harmless."
+
+
+class RunContainerInput(ToolInput):
+    image: ImageRef = Field(description="Image, e.g. nginx:1.27.")
+    name: ContainerRef | None = Field(default=None, description="Container name.")
+    ports: dict[str, int | str] = Field(
+        default_factory=dict, description="Host port -> container port, e.g. {'8080': '80'}."
+    )
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables.")
+    volumes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Volume name or host path -> container path (suffix ':ro' for read-only).",
+    )
+    restart_policy: Literal["no", "always", "unless-stopped", "on-failure"] = "no"
+    cpus: float | None = Field(default=None, gt=0, le=1024, description="CPU limit.")
+    memory: str | None = Field(
+        default=None, pattern=r"^\d+[bkmgBKMG]?$", description="Memory limit, e.g. '512m'."
+    )
+    labels: dict[str, str] = Field(default_factory=dict)
+    command: str | list[str] | None = Field(default=None, description="Override the command.")
+    network: str | None = Field(default=None, max_length=255, description="Network to join.")
+    # Accepted only so the guard can refuse them by value with a clear reason.
+    privileged: bool = Field(default=False, description=_REFUSED)
+    cap_add: list[str] = Field(default_factory=list, description=_REFUSED)
+    network_mode: str | None = Field(default=None, description=_REFUSED)
+    pid_mode: str | None = Field(default=None, description=_REFUSED)
+    ipc_mode: str | None = Field(default=None, description=_REFUSED)
+    uts_mode: str | None = Field(default=None, description=_REFUSED)
+    userns_mode: str | None = Field(default=None, description=_REFUSED)
+    devices: list[str] = Field(default_factory=list, description=_REFUSED)
+    security_opt: list[str] = Field(default_factory=list, description=_REFUSED)
+    volumes_from: list[str] = Field(default_factory=list, description=_REFUSED)
+    mounts: list[MountSpec] = Field(default_factory=list, description=_REFUSED)
+
+
+class PullImageInput(ToolInput):
+    image: ImageRef = Field(description="Image with tag, e.g. redis:7.")
+
+
+# --- destructive tools ------------------------------------------------------------------------
+
+
+class RemoveContainerInput(ContainerInput):
+    force: bool = Field(default=False, description="Remove even if running.")
+
+
+class RemoveImageInput(ToolInput):
+    image: ImageRef = Field(description="Image reference or ID.")
+    force: bool = False
+
+
+class PruneInput(ToolInput):
+    containers: bool = Field(default=True, description="Stopped containers.")
+    images: bool = Field(default=True, description="Dangling images.")
+    networks: bool = Field(default=True, description="Unused networks.")
+
+
+class ExecInContainerInput(ContainerInput):
+    command: str | list[str] = Field(description="Command to run (non-interactive).")
+    workdir: str | None = Field(default=None, max_length=4096)
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+class ContainerSummary(BaseModel):
+    id: str
+    name: str
+    image: str
+    state: str
+    status: str
+    ports: list[str] = Field(default_factory=list)
+    created: str
+    host: str = "local"
+
+
+class MountInfo(BaseModel):
+    type: str
+    source: str
+    destination: str
+    rw: bool
+
+
+class ContainerDetail(ContainerSummary):
+    full_id: str
+    image_id: str
+    command: str
+    started_at: str | None = None
+    exit_code: int | None = None
+    restart_count: int = 0
+    health: str | None = None
+    restart_policy: str = "no"
+    mounts: list[MountInfo] = Field(default_factory=list)
+    networks: list[str] = Field(default_factory=list)
+    env: list[str] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class LogsResult(BaseModel):
+    container: str
+    lines: int
+    truncated: bool
+    text: str
+
+
+class StatsResult(BaseModel):
+    container: str
+    cpu_percent: float
+    memory_usage: int
+    memory_limit: int
+    memory_percent: float
+    net_rx: int
+    net_tx: int
+    block_read: int
+    block_write: int
+    pids: int
+
+
+class ImageSummary(BaseModel):
+    id: str
+    tags: list[str]
+    size: int
+    created: str
+
+
+class NetworkSummary(BaseModel):
+    id: str
+    name: str
+    driver: str
+    scope: str
+    containers: int | None = None
+
+
+class VolumeSummary(BaseModel):
+    name: str
+    driver: str
+    mountpoint: str
+
+
+class SystemInfo(BaseModel):
+    name: str
+    server_version: str
+    api_version: str
+    os: str
+    architecture: str
+    cpus: int
+    memory: int
+    containers: int
+    running: int
+    stopped: int
+    images: int
+    swarm: str
+
+
+class ActionResult(BaseModel):
+    """The outcome of a state change, with the CLI command it matches."""
+
+    ok: bool = True
+    message: str
+    command: str
+    targets: list[str] = Field(default_factory=list)
+    state: str | None = None
+    output: str | None = None
+    exit_code: int | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
