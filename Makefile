@@ -1,0 +1,32 @@
+# Fresh machine: `make up` runs the product, `make test` passes the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: venv up test test-all lint bench
+
+$(BIN)/dockerdeployer: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/dockerdeployer
+
+up: venv
+	bash scripts/ensure-engine.sh
+	$(BIN)/dockerdeployer up
+
+test: venv
+	bash scripts/ensure-engine.sh
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+test-all: venv
+	bash scripts/ensure-engine.sh
+	$(BIN)/pytest -m "slow or not slow"
+
+bench: venv
+	bash scripts/ensure-engine.sh
+	$(BIN)/python benchmarks/list_containers.py

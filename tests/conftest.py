@@ -1,0 +1,207 @@
+"""Shared fixtures. Integration tests run against the real engine; every Docker resource a test
+creates carries the label `dockerdeployer.test=<run id>` and only those are removed."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+
+from dockerdeployer.settings import Settings
+from tools.engine import Engine
+from tools.factory import build_gateway
+from tools.gateway import ToolGateway
+from tools.guard.policy import Actor, Role
+
+TEST_IMAGE = "dockerdeployer-test/busybox:1"
+TEST_LABEL = "dockerdeployer.test"
+RUN_ID = uuid.uuid4().hex[:10]
+# Exits at once on SIGTERM (a bare `sleep` as PID 1 ignores it and costs a 10 s stop timeout).
+SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
+ROOT = Path(__file__).resolve().parent.parent
+
+# Settings must never come from a developer's real environment or .env.
+for key in list(os.environ):
+    if key.startswith("DOCKERDEPLOYER_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        del os.environ[key]
+
+
+# --- no outbound network from tests: only loopback and unix sockets -----------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if host != "localhost" and (ip is None or not ip.is_loopback):
+            raise ConnectionRefusedError(f"tests may not reach {host!r}: outbound calls blocked")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_outbound_network() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+# --- settings and actors ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return Settings(home=home, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def admin() -> Actor:
+    return Actor("alice", Role.ADMIN)
+
+
+@pytest.fixture
+def operator() -> Actor:
+    return Actor("oscar", Role.OPERATOR)
+
+
+@pytest.fixture
+def viewer() -> Actor:
+    return Actor("victor", Role.VIEWER)
+
+
+# --- the real engine ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[docker.DockerClient]:
+    try:
+        client = docker.from_env(version="auto", timeout=60)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        pytest.fail(
+            f"no Docker engine answers ({exc}); run `make test` (it starts one) "
+            "or `bash scripts/ensure-engine.sh`",
+            pytrace=False,
+        )
+    yield client
+    leftovers = client.api.containers(all=True, filters={"label": f"{TEST_LABEL}={RUN_ID}"})
+    for item in leftovers:
+        client.api.remove_container(item["Id"], force=True, v=True)
+    for net in client.api.networks(filters={"label": f"{TEST_LABEL}={RUN_ID}"}):
+        client.api.remove_network(net["Id"])
+    for vol in (client.api.volumes(filters={"label": f"{TEST_LABEL}={RUN_ID}"}) or {}).get(
+        "Volumes"
+    ) or []:
+        client.api.remove_volume(vol["Name"], force=True)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def test_image(docker_client: docker.DockerClient) -> str:
+    try:
+        docker_client.images.get(TEST_IMAGE)
+    except docker.errors.ImageNotFound:
+        busybox = shutil.which("busybox") or "/bin/busybox"
+        with tempfile.TemporaryDirectory() as ctx:
+            shutil.copy(busybox, Path(ctx) / "busybox")
+            shutil.copy(ROOT / "tests/images/busybox/Dockerfile", Path(ctx) / "Dockerfile")
+            docker_client.images.build(path=ctx, tag=TEST_IMAGE, rm=True)
+    return TEST_IMAGE
+
+
+def unique(prefix: str) -> str:
+    return f"ddt-{prefix}-{RUN_ID}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def labels() -> dict[str, str]:
+    return {TEST_LABEL: RUN_ID}
+
+
+@pytest.fixture
+def make_container(
+    docker_client: docker.DockerClient, test_image: str
+) -> Iterator[Callable[..., Any]]:
+    """Create (and by default start) a labelled test container; removed after the test."""
+    created: list[str] = []
+
+    def factory(
+        prefix: str = "c",
+        command: str | list[str] = SLEEPER,
+        start: bool = True,
+        labels: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        container = docker_client.containers.create(
+            test_image,
+            command=command,
+            name=kwargs.pop("name", None) or unique(prefix),
+            labels={TEST_LABEL: RUN_ID, **(labels or {})},
+            **kwargs,
+        )
+        created.append(container.id)
+        if start:
+            container.start()
+        container.reload()
+        return container
+
+    yield factory
+    for container_id in created:
+        try:
+            docker_client.api.remove_container(container_id, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+
+
+@pytest.fixture
+def cleanup_names(docker_client: docker.DockerClient) -> Iterator[list[str]]:
+    """Names of containers a test asks the product to create; removed if they carry our label."""
+    names: list[str] = []
+    yield names
+    for name in names:
+        try:
+            info = docker_client.api.inspect_container(name)
+        except docker.errors.NotFound:
+            continue
+        if (info["Config"].get("Labels") or {}).get(TEST_LABEL) == RUN_ID:
+            docker_client.api.remove_container(info["Id"], force=True, v=True)
+
+
+@pytest.fixture
+def engine(docker_client: docker.DockerClient) -> Engine:
+    return Engine.from_client(docker_client)
+
+
+@pytest.fixture
+def gateway(settings: Settings, engine: Engine) -> ToolGateway:
+    return build_gateway(settings, engine=engine)
+
+
+def restart_count(client: docker.DockerClient, container_id: str) -> str:
+    """StartedAt changes on every (re)start: a reliable 'how many times did it restart'."""
+    return str(client.api.inspect_container(container_id)["State"]["StartedAt"])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/integration/" in str(item.path):
+            item.add_marker(pytest.mark.integration)
