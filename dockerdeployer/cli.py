@@ -1,0 +1,64 @@
+"""The `dockerdeployer` command line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import typer
+
+from dockerdeployer.settings import Settings
+
+app = typer.Typer(
+    name="dockerdeployer",
+    help="A chat assistant that operates Docker, with previews, approvals and an audit trail.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """DockerDeployer: chat with your Docker hosts; every change is previewed and approved."""
+
+
+@app.command()
+def doctor(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Is the Docker engine reachable? If not: why, and the exact fix. Exit 0 only if it is."""
+    from tools.engine import diagnose
+    from tools.factory import build_engine
+
+    settings = Settings()
+    diagnosis = diagnose(build_engine(settings))
+    if as_json:
+        print(json.dumps(asdict(diagnosis), indent=2))
+        raise typer.Exit(0 if diagnosis.reachable else 1)
+    mark = "ok" if diagnosis.reachable else "FAIL"
+    print(f"engine      {mark}  {diagnosis.host}")
+    if diagnosis.reachable:
+        print(f"version     {diagnosis.version} (API {diagnosis.api_version}, {diagnosis.platform})")
+    sock = diagnosis.socket
+    if sock is not None:
+        if sock.exists:
+            print(
+                f"socket      {sock.path}  owner {sock.owner}  group {sock.group} (gid {sock.gid})"
+                f"  mode {sock.mode}  {'accessible' if sock.accessible else 'NOT accessible'}"
+            )
+        else:
+            print(f"socket      {sock.path}  does not exist")
+    print(f"user        {diagnosis.user} (uid {diagnosis.uid})  groups {' '.join(diagnosis.groups)}")
+    if not diagnosis.reachable:
+        print(f"problem     {diagnosis.problem}")
+        print(f"fix         {diagnosis.fix}")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
