@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import typer
 
+from dockerdeployer import chat_cli
 from dockerdeployer.settings import Settings
 
 app = typer.Typer(
@@ -54,6 +55,9 @@ def doctor(
         print(f"problem     {diagnosis.problem}")
         print(f"fix         {diagnosis.fix}")
         raise typer.Exit(1)
+
+
+chat_cli.register(app)
 
 
 def main() -> None:

@@ -67,6 +67,18 @@ class AuditRow(Base):
     targets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class ThreadRow(Base):
+    """A conversation, owned by the user who started it (only they may continue it)."""
+
+    __tablename__ = "threads"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(

@@ -119,7 +119,14 @@ class ToolGateway:
         request: str | None = None,
         dry_run: bool = False,
         tainted: bool = False,
+        propose_only: bool = False,
     ) -> CallOutcome:
+        """Run a call through the guard.
+
+        `dry_run`: plan only (mutating calls come back `planned`). `propose_only`: record the
+        approval a call needs, but do not execute an allowed call (status `planned`); the agent
+        uses it to decide whether to pause before the tool runs.
+        """
         raw_args = dict(raw_args or {})
         if call_id:
             existing = self.approvals.by_call(call_id)
@@ -144,7 +151,8 @@ class ToolGateway:
         if decision.verdict is Verdict.DENY:
             self.audit.record("denied", actor, tool, norm, message=decision.reason, **audit)
             return CallOutcome(tool, norm, "denied", decision.reason, error_code="denied")
-        if dry_run and spec.risk is not Risk.READ:
+        allowed_unrun = propose_only and decision.verdict is Verdict.ALLOW
+        if (dry_run and spec.risk is not Risk.READ) or allowed_unrun:
             return CallOutcome(
                 tool, norm, "planned", plan.summary, call_id=call_id, preview=plan.preview()
             )

@@ -1,0 +1,207 @@
+"""The Assistant: one chat turn in, a reply plus tool calls and pending approvals out.
+
+Approvals are decided in the gateway (which runs the approved call exactly once); resuming the
+paused agent then hands each paused tool its recorded outcome, so the model can report it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.types import Command
+from sqlalchemy import select
+
+from agent.context import AgentContext
+from agent.errors import ModelUnavailable, ThreadForbidden
+from dockerdeployer.db import ThreadRow, utcnow
+from tools.approvals import ApprovalStatus
+from tools.errors import InvalidArguments
+from tools.gateway import ToolGateway
+from tools.guard.policy import Actor, Role
+
+MAX_MESSAGE_CHARS = 8_000
+
+
+@dataclass
+class ChatResult:
+    thread_id: str
+    reply: str
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "thread_id": self.thread_id,
+            "reply": self.reply,
+            "tool_calls": self.tool_calls,
+            "approvals": self.approvals,
+        }
+
+
+def _content(message: Any) -> str:
+    content = message.content
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+class Assistant:
+    def __init__(self, gateway: ToolGateway, agent: Any) -> None:
+        self.gateway = gateway
+        self.agent = agent
+        self.sessions = gateway.approvals.sessions
+
+    # --- threads ----------------------------------------------------------------------------
+
+    def _claim_thread(self, actor: Actor, thread_id: str | None, message: str) -> str:
+        with self.sessions.begin() as session:
+            if thread_id:
+                row = session.get(ThreadRow, thread_id)
+                if row is not None:
+                    if row.owner != actor.name and actor.role is not Role.ADMIN:
+                        raise ThreadForbidden(f"thread {thread_id} belongs to another user")
+                    row.updated_at = utcnow()
+                    return thread_id
+            thread_id = thread_id or uuid.uuid4().hex
+            session.add(ThreadRow(id=thread_id, owner=actor.name, title=message[:200]))
+            return thread_id
+
+    def threads(self, actor: Actor) -> list[dict[str, Any]]:
+        stmt = select(ThreadRow).where(ThreadRow.owner == actor.name)
+        with self.sessions() as session:
+            rows = session.scalars(stmt.order_by(ThreadRow.updated_at.desc()).limit(100))
+            return [{"id": r.id, "title": r.title, "updated_at": r.updated_at.isoformat()}
+                    for r in rows]  # fmt: skip
+
+    def history(self, actor: Actor, thread_id: str) -> list[dict[str, Any]]:
+        self._check_owner(actor, thread_id)
+        state = self.agent.get_state(self._config(thread_id))
+        out: list[dict[str, Any]] = []
+        for message in state.values.get("messages", []):
+            if isinstance(message, HumanMessage):
+                out.append({"role": "user", "content": _content(message)})
+            elif isinstance(message, AIMessage) and message.content:
+                out.append({"role": "assistant", "content": _content(message)})
+            elif isinstance(message, ToolMessage) and isinstance(message.artifact, dict):
+                out.append({"role": "tool", "content": message.artifact})
+        return out
+
+    def _check_owner(self, actor: Actor, thread_id: str) -> None:
+        with self.sessions() as session:
+            row = session.get(ThreadRow, thread_id)
+        if row is None:
+            raise InvalidArguments(f"no thread {thread_id!r}")
+        if row.owner != actor.name and actor.role is not Role.ADMIN:
+            raise ThreadForbidden(f"thread {thread_id} belongs to another user")
+
+    # --- turns --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _config(thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}}
+
+    def chat(
+        self, actor: Actor, message: str, thread_id: str | None = None, dry_run: bool = False
+    ) -> ChatResult:
+        message = message.strip()
+        if not message:
+            raise InvalidArguments("the message is empty")
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise InvalidArguments(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
+        thread_id = self._claim_thread(actor, thread_id, message)
+        if self.pending(thread_id):
+            raise InvalidArguments(
+                "this thread is waiting for an approval decision; approve or reject it first"
+            )
+        ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
+        before = self._message_ids(thread_id)
+        self._invoke({"messages": [HumanMessage(message)]}, ctx)
+        return self._result(thread_id, before)
+
+    def resume(self, actor: Actor, thread_id: str) -> ChatResult:
+        """Continue a paused thread once its approvals are decided (in the gateway)."""
+        self._check_owner(actor, thread_id)
+        config = self._config(thread_id)
+        state = self.agent.get_state(config)
+        answers: dict[str, Any] = {}
+        for interrupt in state.interrupts:
+            call_id = f"{thread_id}:{interrupt.value.get('tool_call_id')}"
+            approval = self.gateway.approvals.by_call(call_id)
+            if approval is None or approval.status is ApprovalStatus.PENDING:
+                continue
+            if approval.status is ApprovalStatus.REJECTED:
+                reason = f"rejected by {approval.decided_by}: {approval.reason or 'no reason'}"
+                answers[interrupt.id] = {"type": "reject", "message": reason}
+            else:
+                answers[interrupt.id] = {"type": "approve"}  # the tool reports what happened
+        before = self._message_ids(thread_id)
+        if answers:
+            ctx = AgentContext(actor=actor, thread_id=thread_id)
+            self._invoke(Command(resume=answers), ctx)
+        return self._result(thread_id, before)
+
+    def pending(self, thread_id: str) -> list[dict[str, Any]]:
+        state = self.agent.get_state(self._config(thread_id))
+        approvals = []
+        for interrupt in state.interrupts:
+            approval = self.gateway.approvals.by_call(
+                f"{thread_id}:{interrupt.value.get('tool_call_id')}"
+            )
+            if approval is not None and approval.status is ApprovalStatus.PENDING:
+                approvals.append(approval.public())
+        return approvals
+
+    def _invoke(self, payload: Any, ctx: AgentContext) -> None:
+        try:
+            self.agent.invoke(payload, self._config(ctx.thread_id), context=ctx, version="v2")
+        except openai.AuthenticationError as exc:
+            raise ModelUnavailable("the model endpoint refused the API key") from exc
+        except openai.NotFoundError as exc:
+            raise ModelUnavailable(f"the model endpoint does not know that model: {exc}") from exc
+        except openai.APITimeoutError as exc:
+            raise ModelUnavailable("the model endpoint did not answer in time") from exc
+        except openai.APIConnectionError as exc:
+            raise ModelUnavailable(f"cannot reach the model endpoint: {exc}") from exc
+        except openai.RateLimitError as exc:
+            raise ModelUnavailable("the model endpoint is rate limiting; retry later") from exc
+        except openai.APIStatusError as exc:
+            raise ModelUnavailable(
+                f"the model endpoint failed (HTTP {exc.status_code}) after retries"
+            ) from exc
+
+    def _message_ids(self, thread_id: str) -> set[str]:
+        state = self.agent.get_state(self._config(thread_id))
+        return {str(m.id) for m in state.values.get("messages", [])}
+
+    def _result(self, thread_id: str, before: set[str]) -> ChatResult:
+        """What this turn added: messages are matched by id, since a resumed step can land
+        results of parallel calls out of order."""
+        state = self.agent.get_state(self._config(thread_id))
+        new = [m for m in state.values.get("messages", []) if str(m.id) not in before]
+        tool_calls = [
+            {k: m.artifact.get(k) for k in ("tool", "args", "status", "result", "message")}
+            for m in new
+            if isinstance(m, ToolMessage) and isinstance(m.artifact, dict)
+        ]
+        for m in new:
+            if isinstance(m, ToolMessage) and not isinstance(m.artifact, dict):
+                tool_calls.append(
+                    {"tool": m.name, "args": {}, "status": "rejected", "result": None,
+                     "message": _content(m)}
+                )  # fmt: skip
+        approvals = self.pending(thread_id)
+        for approval in approvals:
+            tool_calls.append(
+                {"tool": approval["tool"], "args": approval["args"], "status": "pending_approval",
+                 "result": None, "message": approval["summary"]}
+            )  # fmt: skip
+        replies = [_content(m) for m in new if isinstance(m, AIMessage) and m.content]
+        if approvals:
+            lines = [f"- {a['summary']} (`{a['command']}`) — approval {a['id']}" for a in approvals]
+            reply = "Waiting for your approval:\n" + "\n".join(lines)
+        else:
+            reply = replies[-1] if replies else "Done."
+        return ChatResult(thread_id, reply, tool_calls, approvals)

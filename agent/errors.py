@@ -1,0 +1,15 @@
+"""Errors of the agent layer, in the project's one exception tree."""
+
+from __future__ import annotations
+
+from tools.errors import DockerDeployerError
+
+
+class ModelUnavailable(DockerDeployerError):
+    """The model endpoint is down, refused the key, or does not know the model."""
+
+    code = "model_unavailable"
+
+
+class ThreadForbidden(DockerDeployerError):
+    code = "thread_forbidden"

@@ -1,0 +1,105 @@
+"""One factory builds the agent: model (offline planner or any OpenAI-compatible endpoint),
+the guarded tools, the approval middleware, call limits and the checkpointer."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import (
+    HumanInTheLoopMiddleware,
+    ModelCallLimitMiddleware,
+    ToolCallLimitMiddleware,
+)
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+from sqlalchemy.engine import make_url
+
+import prompts
+from agent.assistant import Assistant
+from agent.context import AgentContext
+from agent.lc_tools import GatewayTools
+from agent.offline_model import OfflinePlannerModel
+from agent.planner import ContainerBrief
+from dockerdeployer.settings import Settings
+from tools.gateway import ToolGateway
+
+MODEL_CALLS_PER_RUN = 12
+TOOL_CALLS_PER_RUN = 25
+
+
+def system_prompt() -> str:
+    return prompts.load("system.md")
+
+
+def build_model(settings: Settings, gateway: ToolGateway) -> BaseChatModel:
+    if settings.model:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=settings.model,
+            base_url=settings.base_url,
+            api_key=settings.api_key or "not-needed",  # type: ignore[arg-type]
+            timeout=settings.model_timeout,
+            max_retries=settings.model_max_retries,  # the openai client backs off on 429/5xx
+            temperature=0,
+        )
+
+    def containers() -> list[ContainerBrief]:
+        return [
+            ContainerBrief(name=r.name, image=r.image, state=r.state, id=r.id, labels=r.labels)
+            for r in gateway.docker.container_records(all=True)
+        ]
+
+    return OfflinePlannerModel(containers=containers)
+
+
+def model_label(settings: Settings) -> str:
+    if not settings.model:
+        return "offline rules planner"
+    return f"{settings.model} @ {settings.base_url or 'api.openai.com'}"
+
+
+def build_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
+    """Checkpoints in the project's SQLite file, so a pending approval survives a restart."""
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise NotImplementedError("agent checkpoints need SQLite for now")
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(url.database, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    saver = SqliteSaver(conn)
+    saver.setup()
+    return saver
+
+
+def build_agent(
+    settings: Settings,
+    gateway: ToolGateway,
+    *,
+    model: BaseChatModel | None = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+) -> Any:
+    tools = GatewayTools(gateway)
+    return create_agent(
+        model or build_model(settings, gateway),
+        tools=tools.tools(),
+        system_prompt=system_prompt(),
+        middleware=[
+            # First, so it wraps the tool call: the guard decides, then a person, then the tool.
+            HumanInTheLoopMiddleware(interrupt_on=tools.interrupt_on(), interrupt_mode="per_call"),
+            ModelCallLimitMiddleware(run_limit=MODEL_CALLS_PER_RUN, exit_behavior="end"),
+            ToolCallLimitMiddleware(run_limit=TOOL_CALLS_PER_RUN, exit_behavior="continue"),
+        ],
+        context_schema=AgentContext,
+        checkpointer=checkpointer or build_checkpointer(settings),
+    )
+
+
+def build_assistant(
+    settings: Settings, gateway: ToolGateway, model: BaseChatModel | None = None
+) -> Assistant:
+    return Assistant(gateway, build_agent(settings, gateway, model=model))

@@ -1,0 +1,98 @@
+"""The offline rules planner as a LangChain chat model, so the agent loop, approvals and audit
+are exactly the same with or without a hosted model.
+
+Per user turn it plans once (against the live container list), issues the plan's batches of
+tool calls one model turn at a time, stops early when a step was refused or failed, and
+finally answers from the tool results.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+
+from agent.planner import ContainerBrief, Plan, PlannedCall, plan_request
+from agent.replies import summarise
+
+PLAN_KEY = "offline_plan"
+STOP_STATUSES = {"denied", "rejected", "failed", "pending_approval"}
+
+
+def _text(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part)
+                    for part in content)  # fmt: skip
+
+
+def _outcome(message: ToolMessage) -> dict[str, Any]:
+    if isinstance(message.artifact, dict):
+        return message.artifact
+    # No artifact: the HITL middleware answered for a rejected call.
+    return {"tool": message.name, "status": "rejected", "message": _text(message)}
+
+
+class OfflinePlannerModel(BaseChatModel):
+    """Deterministic, no network. `containers` lists the live containers for target lookup."""
+
+    containers: Callable[[], Sequence[ContainerBrief]]
+    images: Callable[[], Sequence[str]] | None = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "dockerdeployer-offline-planner"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
+        return self  # the planner only ever emits catalogue tools
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
+
+    def _next(self, messages: list[BaseMessage]) -> AIMessage:
+        start = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+        if start < 0:
+            return AIMessage(content="Ask me about your containers, e.g. 'list containers'.")
+        turn = messages[start + 1 :]
+        issued = [m for m in turn if isinstance(m, AIMessage) and m.tool_calls]
+        outcomes = [_outcome(m) for m in turn if isinstance(m, ToolMessage)]
+        if issued:
+            steps = [[PlannedCall(**c) for c in batch] for batch in
+                     json.loads(issued[0].response_metadata[PLAN_KEY])]  # fmt: skip
+            plan = Plan(kind="calls", steps=steps)
+        else:
+            plan = plan_request(
+                _text(messages[start]),
+                list(self.containers()),
+                list(self.images()) if self.images else [],
+            )
+        if plan.kind != "calls" or not plan.steps:
+            return AIMessage(content=plan.reply or "I did not understand that.")
+        stopped = any(o.get("status") in STOP_STATUSES for o in outcomes)
+        if len(issued) < len(plan.steps) and not stopped:
+            batch = plan.steps[len(issued)]
+            serialised = json.dumps([[{"tool": c.tool, "args": c.args} for c in b]
+                                     for b in plan.steps])  # fmt: skip
+            return AIMessage(
+                content="",
+                tool_calls=[
+                    {"name": c.tool, "args": c.args, "id": f"call_{uuid.uuid4().hex[:12]}"}
+                    for c in batch
+                ],
+                response_metadata={PLAN_KEY: serialised},
+            )
+        return AIMessage(content=summarise(outcomes))

@@ -1,0 +1,116 @@
+"""Plain-language replies from tool outcomes, for the offline planner (a hosted model writes
+its own). Text that came from containers goes in code blocks, never as live markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FENCE = "```"
+
+
+def _code(text: str) -> str:
+    return f"{FENCE}text\n{text.replace(FENCE, 'ˋˋˋ')}\n{FENCE}"
+
+
+def _size(value: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return str(value)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in [header, *rows]]  # fmt: skip
+    return _code("\n".join(lines))
+
+
+def _read_reply(tool: str, args: dict[str, Any], result: Any) -> str:
+    if tool == "list_containers":
+        if not result:
+            scope = args.get("status", "running")
+            return f"No {'' if scope == 'all' else scope + ' '}containers match."
+        rows = [[c["name"], c["image"], c["status"], ", ".join(c["ports"])] for c in result]
+        return f"{len(result)} container(s):\n" + _table(rows, ["NAME", "IMAGE", "STATUS", "PORTS"])
+    if tool == "container_logs":
+        if not result["text"]:
+            return f"No log lines from {result['container']} match."
+        note = " (truncated)" if result["truncated"] else ""
+        return f"Last {result['lines']} log line(s) of {result['container']}{note}:\n" + _code(
+            result["text"]
+        )
+    if tool == "container_stats":
+        return (
+            f"{result['container']}: CPU {result['cpu_percent']}%, memory "
+            f"{_size(result['memory_usage'])} / {_size(result['memory_limit'])} "
+            f"({result['memory_percent']}%), net rx {_size(result['net_rx'])} tx "
+            f"{_size(result['net_tx'])}, {result['pids']} processes."
+        )
+    if tool == "inspect_container":
+        facts = [
+            f"state {result['state']}",
+            f"image {result['image']}",
+            f"exit code {result['exit_code']}",
+            f"restarts {result['restart_count']}",
+        ]
+        if result.get("health"):
+            facts.append(f"health {result['health']}")
+        if result.get("ports"):
+            facts.append("ports " + ", ".join(result["ports"]))
+        mounts = [f"{m['source']}:{m['destination']}" for m in result.get("mounts", [])]
+        if mounts:
+            facts.append("mounts " + ", ".join(mounts))
+        return f"{result['name']} ({result['id']}): " + "; ".join(facts) + "."
+    if tool == "list_images":
+        rows = [[", ".join(i["tags"]) or "<none>", i["id"], _size(i["size"])] for i in result]
+        return f"{len(result)} image(s):\n" + _table(rows, ["TAGS", "ID", "SIZE"])
+    if tool == "list_networks":
+        rows = [[n["name"], n["driver"], n["scope"]] for n in result]
+        return f"{len(result)} network(s):\n" + _table(rows, ["NAME", "DRIVER", "SCOPE"])
+    if tool == "list_volumes":
+        if not result:
+            return "No volumes."
+        rows = [[v["name"], v["driver"]] for v in result]
+        return f"{len(result)} volume(s):\n" + _table(rows, ["NAME", "DRIVER"])
+    if tool == "system_info":
+        return (
+            f"Docker {result['server_version']} (API {result['api_version']}) on {result['os']}, "
+            f"{result['cpus']} CPUs, {_size(result['memory'])} memory; {result['running']} "
+            f"running / {result['containers']} containers, {result['images']} images; "
+            f"swarm {result['swarm']}."
+        )
+    return _code(str(result))
+
+
+def reply_for(outcome: dict[str, Any]) -> str:
+    """One outcome (a tool message artifact) as a sentence or block."""
+    status = outcome.get("status")
+    tool = str(outcome.get("tool", ""))
+    message = str(outcome.get("message", ""))
+    if status == "executed":
+        result = outcome.get("result")
+        if isinstance(result, dict) and "command" in result and "ok" in result:
+            text = f"Done: {result['message']} (`{result['command']}`)."
+            if result.get("output") is not None:
+                text += "\n" + _code(str(result["output"]))
+            return text
+        return _read_reply(tool, outcome.get("args") or {}, result)
+    if status == "pending_approval":
+        approval = outcome.get("approval") or {}
+        return (
+            f"Waiting for approval: {approval.get('summary', message)} "
+            f"(`{approval.get('command', '')}`; approval {approval.get('id', '?')})."
+        )
+    if status == "planned":
+        return f"Would do (dry run): {message}."
+    if status == "denied":
+        return f"Refused: {message}."
+    if status == "rejected":
+        return f"Not done: {message}."
+    return f"{tool} failed: {message}"
+
+
+def summarise(outcomes: list[dict[str, Any]]) -> str:
+    return "\n\n".join(reply_for(o) for o in outcomes) or "Nothing to do."
