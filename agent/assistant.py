@@ -6,13 +6,15 @@ paused agent then hands each paused tool its recorded outcome, so the model can 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.types import Command
 from sqlalchemy import select
 
@@ -46,6 +48,48 @@ class ChatResult:
 def _content(message: Any) -> str:
     content = message.content
     return content if isinstance(content, str) else json.dumps(content)
+
+
+@contextlib.contextmanager
+def model_errors() -> Iterator[None]:
+    """The model endpoint's failures, after the client's own retries, as readable errors."""
+    try:
+        yield
+    except openai.AuthenticationError as exc:
+        raise ModelUnavailable("the model endpoint refused the API key") from exc
+    except openai.NotFoundError as exc:
+        raise ModelUnavailable(f"the model endpoint does not know that model: {exc}") from exc
+    except openai.APITimeoutError as exc:
+        raise ModelUnavailable("the model endpoint did not answer in time") from exc
+    except openai.APIConnectionError as exc:
+        raise ModelUnavailable(f"cannot reach the model endpoint: {exc}") from exc
+    except openai.RateLimitError as exc:
+        raise ModelUnavailable("the model endpoint is rate limiting; retry later") from exc
+    except openai.APIStatusError as exc:
+        raise ModelUnavailable(
+            f"the model endpoint failed (HTTP {exc.status_code}) after retries"
+        ) from exc
+
+
+def _events(mode: str, data: Any) -> Iterator[tuple[str, Any]]:
+    if mode == "messages":
+        chunk = data[0]
+        if isinstance(chunk, AIMessageChunk | AIMessage) and isinstance(chunk.content, str):
+            if chunk.content:
+                yield "token", {"text": chunk.content}
+        return
+    for node, update in (data or {}).items():
+        if node == "__interrupt__":
+            for interrupt in update:
+                yield "approval", json.loads(interrupt.value.get("description") or "{}")
+            continue
+        messages = update.get("messages", []) if isinstance(update, dict) else []
+        for message in messages:
+            if isinstance(message, AIMessage):
+                for call in message.tool_calls:
+                    yield "tool_call", {"tool": call["name"], "args": call["args"]}
+            elif isinstance(message, ToolMessage) and isinstance(message.artifact, dict):
+                yield "tool_result", message.artifact
 
 
 class Assistant:
@@ -106,6 +150,13 @@ class Assistant:
     def chat(
         self, actor: Actor, message: str, thread_id: str | None = None, dry_run: bool = False
     ) -> ChatResult:
+        message, thread_id = self._start(actor, message, thread_id)
+        ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
+        before = self._message_ids(thread_id)
+        self._invoke({"messages": [HumanMessage(message)]}, ctx)
+        return self._result(thread_id, before)
+
+    def _start(self, actor: Actor, message: str, thread_id: str | None) -> tuple[str, str]:
         message = message.strip()
         if not message:
             raise InvalidArguments("the message is empty")
@@ -116,14 +167,14 @@ class Assistant:
             raise InvalidArguments(
                 "this thread is waiting for an approval decision; approve or reject it first"
             )
-        ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
-        before = self._message_ids(thread_id)
-        self._invoke({"messages": [HumanMessage(message)]}, ctx)
-        return self._result(thread_id, before)
+        return message, thread_id
 
     def resume(self, actor: Actor, thread_id: str) -> ChatResult:
         """Continue a paused thread once its approvals are decided (in the gateway)."""
         self._check_owner(actor, thread_id)
+        return self._resume(actor, thread_id)
+
+    def _resume(self, actor: Actor, thread_id: str) -> ChatResult:
         config = self._config(thread_id)
         state = self.agent.get_state(config)
         answers: dict[str, Any] = {}
@@ -143,6 +194,21 @@ class Assistant:
             self._invoke(Command(resume=answers), ctx)
         return self._result(thread_id, before)
 
+    def resume_thread(self, thread_id: str) -> ChatResult:
+        """Continue a thread as its owner (after someone entitled decided its approvals)."""
+        with self.sessions() as session:
+            row = session.get(ThreadRow, thread_id)
+        if row is None:
+            raise InvalidArguments(f"no thread {thread_id!r}")
+        owner = self.gateway.approvals.list(thread_id=thread_id, limit=1)
+        requester = owner[0] if owner else None
+        actor = (
+            Actor(requester.requested_by, Role(requester.requested_role))
+            if requester
+            else Actor(row.owner, Role.VIEWER)
+        )
+        return self._resume(actor, thread_id)
+
     def pending(self, thread_id: str) -> list[dict[str, Any]]:
         state = self.agent.get_state(self._config(thread_id))
         approvals = []
@@ -155,22 +221,26 @@ class Assistant:
         return approvals
 
     def _invoke(self, payload: Any, ctx: AgentContext) -> None:
-        try:
+        with model_errors():
             self.agent.invoke(payload, self._config(ctx.thread_id), context=ctx, version="v2")
-        except openai.AuthenticationError as exc:
-            raise ModelUnavailable("the model endpoint refused the API key") from exc
-        except openai.NotFoundError as exc:
-            raise ModelUnavailable(f"the model endpoint does not know that model: {exc}") from exc
-        except openai.APITimeoutError as exc:
-            raise ModelUnavailable("the model endpoint did not answer in time") from exc
-        except openai.APIConnectionError as exc:
-            raise ModelUnavailable(f"cannot reach the model endpoint: {exc}") from exc
-        except openai.RateLimitError as exc:
-            raise ModelUnavailable("the model endpoint is rate limiting; retry later") from exc
-        except openai.APIStatusError as exc:
-            raise ModelUnavailable(
-                f"the model endpoint failed (HTTP {exc.status_code}) after retries"
-            ) from exc
+
+    def stream(
+        self, actor: Actor, message: str, thread_id: str | None = None, dry_run: bool = False
+    ) -> Iterator[tuple[str, Any]]:
+        """The same turn as `chat`, as (event, data) pairs while it runs."""
+        message, thread_id = self._start(actor, message, thread_id)
+        yield "thread", {"thread_id": thread_id}
+        ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
+        before = self._message_ids(thread_id)
+        with model_errors():
+            for mode, data in self.agent.stream(
+                {"messages": [HumanMessage(message)]},
+                self._config(thread_id),
+                context=ctx,
+                stream_mode=["messages", "updates"],
+            ):
+                yield from _events(mode, data)
+        yield "done", self._result(thread_id, before).public()
 
     def _message_ids(self, thread_id: str) -> set[str]:
         state = self.agent.get_state(self._config(thread_id))

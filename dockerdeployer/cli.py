@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import typer
 
-from dockerdeployer import chat_cli
+from dockerdeployer import chat_cli, server_cli
 from dockerdeployer.settings import Settings
 
 app = typer.Typer(
@@ -40,7 +40,8 @@ def doctor(
     mark = "ok" if diagnosis.reachable else "FAIL"
     print(f"engine      {mark}  {diagnosis.host}")
     if diagnosis.reachable:
-        print(f"version     {diagnosis.version} (API {diagnosis.api_version}, {diagnosis.platform})")
+        api = f"API {diagnosis.api_version}, {diagnosis.platform}"
+        print(f"version     {diagnosis.version} ({api})")
     sock = diagnosis.socket
     if sock is not None:
         if sock.exists:
@@ -50,7 +51,8 @@ def doctor(
             )
         else:
             print(f"socket      {sock.path}  does not exist")
-    print(f"user        {diagnosis.user} (uid {diagnosis.uid})  groups {' '.join(diagnosis.groups)}")
+    groups = " ".join(diagnosis.groups)
+    print(f"user        {diagnosis.user} (uid {diagnosis.uid})  groups {groups}")
     if not diagnosis.reachable:
         print(f"problem     {diagnosis.problem}")
         print(f"fix         {diagnosis.fix}")
@@ -58,6 +60,7 @@ def doctor(
 
 
 chat_cli.register(app)
+server_cli.register(app)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     model_timeout: float = Field(default=60.0, gt=0)
     model_max_retries: int = Field(default=2, ge=0)
 
+    # API and console.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    ui_port: int = Field(default=8501, ge=1, le=65535)
+    api_url: str | None = Field(default=None, description="Where the console finds the API.")
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 key (>= 32 bytes); generated under `home` when unset."
+    )
+    jwt_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    jwt_issuer: str = "dockerdeployer"
+    jwt_audience: str = "dockerdeployer-api"
+    login_attempts: int = Field(default=5, ge=1, description="Failures per window before 429.")
+    login_window_seconds: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
     @field_validator("protected_names", "protected_labels", "auto_approve_roles", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
@@ -64,6 +79,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'state.db'}"
+
+    @property
+    def resolved_api_url(self) -> str:
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::") else self.api_host
+        return self.api_url or f"http://{host}:{self.api_port}"
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -115,10 +115,14 @@ class ApprovalStore:
             row = session.scalars(select(ApprovalRow).where(ApprovalRow.call_id == call_id)).first()
             return Approval.from_row(row) if row else None
 
-    def list(self, status: str | None = None, limit: int = 200) -> list[Approval]:
+    def list(
+        self, status: str | None = None, limit: int = 200, thread_id: str | None = None
+    ) -> list[Approval]:
         stmt = select(ApprovalRow).order_by(ApprovalRow.created_at.desc()).limit(limit)
         if status:
             stmt = stmt.where(ApprovalRow.status == status)
+        if thread_id:
+            stmt = stmt.where(ApprovalRow.thread_id == thread_id)
         with self.sessions() as session:
             return [Approval.from_row(row) for row in session.scalars(stmt)]
 

@@ -1,0 +1,143 @@
+"""Users, bot tokens and revoked access tokens, in the project's store."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import sessionmaker
+
+from api.security import hash_password, verify_password
+from dockerdeployer.db import BotTokenRow, RevokedTokenRow, UserRow, utcnow
+from tools.errors import Conflict, InvalidArguments, NotFound
+from tools.guard.policy import Actor, Role
+
+BOT_PREFIX = "ddb_"
+_USERNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,63}$")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise InvalidArguments(f"role must be viewer, operator or admin, not {role!r}") from None
+
+
+class Accounts:
+    def __init__(self, sessions: sessionmaker[Any]) -> None:
+        self.sessions = sessions
+
+    # --- users ----------------------------------------------------------------------------------
+
+    def add_user(self, name: str, password: str, role: str) -> dict[str, Any]:
+        if not _USERNAME.match(name):
+            raise InvalidArguments("user names are 1-64 letters, digits, '_', '.', '@', '-'")
+        if len(password) < 8:
+            raise InvalidArguments("passwords need at least 8 characters")
+        with self.sessions.begin() as session:
+            if session.get(UserRow, name) is not None:
+                raise Conflict(f"user {name!r} exists")
+            session.add(UserRow(name=name, password_hash=hash_password(password), role=_role(role)))
+        return {"name": name, "role": role}
+
+    def has_users(self) -> bool:
+        with self.sessions() as session:
+            return session.scalars(select(UserRow.name).limit(1)).first() is not None
+
+    def authenticate(self, name: str, password: str) -> Actor | None:
+        with self.sessions() as session:
+            row = session.get(UserRow, name[:64])
+        ok = verify_password(password, row.password_hash if row else None)
+        if not ok or row is None or row.disabled:
+            return None
+        return Actor(row.name, Role(row.role))
+
+    def user(self, name: str) -> Actor | None:
+        with self.sessions() as session:
+            row = session.get(UserRow, name)
+        if row is None or row.disabled:
+            return None
+        return Actor(row.name, Role(row.role))
+
+    def list_users(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            rows = session.scalars(select(UserRow).order_by(UserRow.name))
+            return [{"name": r.name, "role": r.role, "disabled": r.disabled,
+                     "created_at": r.created_at.isoformat()} for r in rows]  # fmt: skip
+
+    def update_user(self, name: str, role: str | None, disabled: bool | None) -> dict[str, Any]:
+        with self.sessions.begin() as session:
+            row = session.get(UserRow, name)
+            if row is None:
+                raise NotFound(f"no user {name!r}")
+            if role is not None:
+                row.role = _role(role)
+            if disabled is not None:
+                row.disabled = disabled
+            return {"name": row.name, "role": row.role, "disabled": row.disabled}
+
+    # --- bot tokens -----------------------------------------------------------------------------
+
+    def create_token(self, name: str, role: str, created_by: str) -> dict[str, Any]:
+        if not _USERNAME.match(name):
+            raise InvalidArguments("token names are 1-64 letters, digits, '_', '.', '@', '-'")
+        token = BOT_PREFIX + secrets.token_urlsafe(32)
+        token_id = secrets.token_hex(8)
+        with self.sessions.begin() as session:
+            session.add(
+                BotTokenRow(
+                    id=token_id,
+                    name=name,
+                    token_hash=_digest(token),
+                    role=_role(role),
+                    created_by=created_by,
+                )
+            )
+        return {"id": token_id, "name": name, "role": role, "token": token}
+
+    def bot(self, token: str) -> Actor | None:
+        with self.sessions.begin() as session:
+            row = session.scalars(
+                select(BotTokenRow).where(BotTokenRow.token_hash == _digest(token))
+            ).first()
+            if row is None or row.revoked:
+                return None
+            row.last_used_at = utcnow()
+            return Actor(f"bot:{row.name}", Role(row.role), kind="bot")
+
+    def list_tokens(self) -> list[dict[str, Any]]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        with self.sessions() as session:
+            rows = session.scalars(select(BotTokenRow).order_by(BotTokenRow.created_at))
+            return [{"id": r.id, "name": r.name, "role": r.role, "created_by": r.created_by,
+                     "created_at": iso(r.created_at), "last_used_at": iso(r.last_used_at),
+                     "revoked": r.revoked} for r in rows]  # fmt: skip
+
+    def revoke_token(self, token_id: str) -> None:
+        with self.sessions.begin() as session:
+            row = session.get(BotTokenRow, token_id)
+            if row is None:
+                raise NotFound(f"no token {token_id!r}")
+            row.revoked = True
+
+    # --- logout ---------------------------------------------------------------------------------
+
+    def revoke_jti(self, jti: str, expires_at: datetime) -> None:
+        with self.sessions.begin() as session:
+            session.execute(delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < utcnow()))
+            if session.get(RevokedTokenRow, jti) is None:
+                session.add(RevokedTokenRow(jti=jti, expires_at=expires_at))
+
+    def is_revoked(self, jti: str) -> bool:
+        with self.sessions() as session:
+            return session.get(RevokedTokenRow, jti) is not None

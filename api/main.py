@@ -1,0 +1,77 @@
+"""The FastAPI app: auth, containers, chat (+SSE), approvals, audit, users and tokens."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+import dockerdeployer
+from api import errors
+from api.routes import admin, approvals, audit, auth, chat, containers, health
+from api.services import Services, build_services
+from dockerdeployer.settings import Settings
+
+
+class BodyLimit:
+    """Refuse bodies over the limit, declared (Content-Length) or streamed (chunked)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = json.dumps(
+            {"detail": f"request body over {self.max_bytes} bytes", "code": "too_large"}
+        ).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else Settings())
+    app = FastAPI(
+        title="DockerDeployer API",
+        version=dockerdeployer.__version__,
+        description="Operate Docker in plain language; every change previewed, approved, audited.",
+    )
+    app.state.services = services or build_services(settings)
+    errors.install(app)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    api = APIRouter(prefix="/api")
+    for module in (auth, health, containers, chat, approvals, audit, admin):
+        api.include_router(module.router)
+    app.include_router(api)
+    return app

@@ -1,0 +1,44 @@
+"""Approvals: list, show, decide. Deciding runs the approved call exactly once (in the gateway)
+and then lets the paused conversation continue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentActor, ServicesDep
+from api.schemas import ApprovalDecision
+
+router = APIRouter(prefix="/approvals", tags=["approvals"])
+
+Status = Literal["pending", "executing", "executed", "failed", "rejected", "expired", "stale"]
+
+
+@router.get("")
+def list_approvals(
+    actor: CurrentActor,
+    services: ServicesDep,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    return [a.public() for a in services.gateway.approvals.list(status, limit)]
+
+
+@router.get("/{approval_id}")
+def get_approval(approval_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    return services.gateway.approvals.get(approval_id[:64]).public()
+
+
+@router.post("/{approval_id}")
+def decide(
+    approval_id: str, body: ApprovalDecision, actor: CurrentActor, services: ServicesDep
+) -> dict[str, Any]:
+    outcome = services.gateway.decide(
+        approval_id[:64], actor, body.decision == "approve", body.reason
+    )
+    chat = None
+    approval = outcome.approval or {}
+    if approval.get("thread_id"):
+        chat = services.assistant.resume_thread(approval["thread_id"]).public()
+    return {"approval": approval, "outcome": outcome.public(), "chat": chat}

@@ -1,0 +1,59 @@
+"""Chat: one turn (JSON) or the same turn streamed as Server-Sent Events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from api.deps import CurrentActor, ServicesDep
+from api.schemas import ChatCreate, ChatPublic
+from tools.errors import DockerDeployerError
+
+router = APIRouter(tags=["chat"])
+
+
+@router.post("/chat", response_model=ChatPublic)
+def chat(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> Any:
+    result = services.assistant.chat(actor, body.message, body.thread_id, dry_run=body.dry_run)
+    return result.public()
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+@router.post("/chat/stream", response_class=StreamingResponse)
+def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
+    """Events: `token` (reply text as it comes), `tool_call`, `tool_result`, `approval`,
+    `done` (the same object POST /api/chat returns) or `error`."""
+
+    def events() -> Iterator[str]:
+        try:
+            for event, data in services.assistant.stream(
+                actor, body.message, body.thread_id, dry_run=body.dry_run
+            ):
+                yield _sse(event, data)
+        except DockerDeployerError as exc:
+            yield _sse("error", {"detail": exc.message, "code": exc.code})
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/threads")
+def threads(actor: CurrentActor, services: ServicesDep) -> list[dict[str, Any]]:
+    return services.assistant.threads(actor)
+
+
+@router.get("/threads/{thread_id}")
+def thread_history(thread_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
+    return {
+        "thread_id": thread_id,
+        "messages": services.assistant.history(actor, thread_id),
+        "approvals": services.assistant.pending(thread_id),
+    }

@@ -1,0 +1,39 @@
+"""A gateway outcome as an HTTP response: 200 done, 202 awaiting approval, 4xx/5xx refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from tools.errors import DockerDeployerError
+from tools.gateway import CallOutcome
+
+
+def read_result(outcome: CallOutcome) -> Any:
+    if outcome.status != "executed":
+        raise _error(outcome)
+    return outcome.result
+
+
+def action_response(outcome: CallOutcome) -> JSONResponse:
+    if outcome.status == "executed":
+        return JSONResponse({"status": "executed", "result": outcome.result}, status_code=200)
+    if outcome.status == "pending_approval":
+        return JSONResponse(
+            {"status": "pending_approval", "approval": outcome.approval}, status_code=202
+        )
+    raise _error(outcome)
+
+
+class OutcomeError(DockerDeployerError):
+    """A refused or failed call, keeping the gateway's error code for the response."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _error(outcome: CallOutcome) -> OutcomeError:
+    code = outcome.error_code or ("denied" if outcome.status == "denied" else "error")
+    return OutcomeError(outcome.message, code)

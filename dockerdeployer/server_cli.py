@@ -1,0 +1,139 @@
+"""`serve`, `ui`, `up`, `users add`, `tokens create`: running the product and its accounts."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from dockerdeployer.settings import Settings
+
+UI_SCRIPT = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+
+users_app = typer.Typer(help="Console and API users.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Bot tokens for the API.", no_args_is_help=True)
+
+
+def _accounts(settings: Settings):  # type: ignore[no-untyped-def]
+    from api.accounts import Accounts
+    from tools.factory import build_sessions
+
+    return Accounts(build_sessions(settings))
+
+
+def ensure_first_admin(settings: Settings) -> None:
+    """No default password: on the very first start, make `admin` and show its password once."""
+    accounts = _accounts(settings)
+    if accounts.has_users():
+        return
+    password = secrets.token_urlsafe(12)
+    accounts.add_user("admin", password, "admin")
+    print("=" * 72)
+    print("First start: created user 'admin' with password (shown only this once):")
+    print(f"    {password}")
+    print("Add more with: dockerdeployer users add NAME --role operator")
+    print("=" * 72, flush=True)
+
+
+def _ui_process(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DOCKERDEPLOYER_API_URL": settings.resolved_api_url}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(UI_SCRIPT),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from api.main import create_app
+
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: str = typer.Option(None, help="Bind address (default 127.0.0.1)."),
+        port: int = typer.Option(None, help="Port (default 8000)."),
+    ) -> None:
+        """Run the HTTP API (OpenAPI at /docs)."""
+        overrides = {"api_host": host, "api_port": port}
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        ensure_first_admin(settings)
+        _serve(settings)
+
+    @app.command()
+    def ui(port: int = typer.Option(None, help="Port (default 8501).")) -> None:
+        """Run the web console (it talks to the API at DOCKERDEPLOYER_API_URL)."""
+        settings = Settings()
+        raise typer.Exit(_ui_process(settings, port or settings.ui_port).wait())
+
+    @app.command()
+    def up(
+        port: int = typer.Option(None, help="API port (default 8000)."),
+        ui_port: int = typer.Option(None, help="Console port (default 8501)."),
+    ) -> None:
+        """The main job: API and web console on localhost, with embedded defaults."""
+        overrides = {"api_port": port, "ui_port": ui_port}
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        ensure_first_admin(settings)
+        console = _ui_process(settings, settings.ui_port)
+        print(f"Console: http://127.0.0.1:{settings.ui_port}")
+        print(f"API:     {settings.resolved_api_url}/docs")
+        print(f"State:   {settings.home}")
+        try:
+            _serve(settings)
+        finally:
+            console.terminate()
+            console.wait(timeout=10)
+
+    @users_app.command("add")
+    def users_add(
+        name: str,
+        role: str = typer.Option(..., help="viewer, operator or admin."),
+        password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password."),
+    ) -> None:
+        """Add a user. Without --password-stdin: asked for on a terminal, else generated."""
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        elif sys.stdin.isatty():
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Again: "):
+                print("passwords differ", file=sys.stderr)
+                raise typer.Exit(1)
+        else:
+            password = secrets.token_urlsafe(12)
+            print(f"generated password (shown once): {password}")
+        from tools.errors import DockerDeployerError
+
+        try:
+            _accounts(Settings()).add_user(name, password, role)
+        except DockerDeployerError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            raise typer.Exit(1) from None
+        print(f"added {name} ({role})")
+
+    @tokens_app.command("create")
+    def tokens_create(
+        name: str, role: str = typer.Option(..., help="viewer, operator or admin.")
+    ) -> None:
+        """Create a bot token; it is shown once and stored hashed."""
+        from tools.errors import DockerDeployerError
+
+        try:
+            token = _accounts(Settings()).create_token(name, role, getpass.getuser())
+        except DockerDeployerError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            raise typer.Exit(1) from None
+        print(f"token for {name} ({role}), shown once:\n{token['token']}")
+
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
