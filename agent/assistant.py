@@ -268,7 +268,15 @@ class Assistant:
                 {"tool": approval["tool"], "args": approval["args"], "status": "pending_approval",
                  "result": None, "message": approval["summary"]}
             )  # fmt: skip
+        for m in new:
+            for bad in m.invalid_tool_calls if isinstance(m, AIMessage) else []:
+                tool_calls.append(
+                    {"tool": bad.get("name") or "?", "args": {}, "status": "failed", "result": None,
+                     "message": "the model sent malformed arguments; nothing was run"}
+                )  # fmt: skip
         replies = [_content(m) for m in new if isinstance(m, AIMessage) and m.content]
+        if not replies and any(c["status"] == "failed" for c in tool_calls):
+            replies = ["The model asked for a tool with malformed arguments; nothing was run."]
         if approvals:
             lines = [f"- {a['summary']} (`{a['command']}`) — approval {a['id']}" for a in approvals]
             reply = "Waiting for your approval:\n" + "\n".join(lines)

@@ -22,8 +22,6 @@ import prompts
 from agent.assistant import Assistant
 from agent.context import AgentContext
 from agent.lc_tools import GatewayTools
-from agent.offline_model import OfflinePlannerModel
-from agent.planner import ContainerBrief
 from dockerdeployer.settings import Settings
 from tools.gateway import ToolGateway
 
@@ -47,6 +45,9 @@ def build_model(settings: Settings, gateway: ToolGateway) -> BaseChatModel:
             max_retries=settings.model_max_retries,  # the openai client backs off on 429/5xx
             temperature=0,
         )
+
+    from agent.offline_model import OfflinePlannerModel
+    from agent.planner import ContainerBrief
 
     def containers() -> list[ContainerBrief]:
         return [
