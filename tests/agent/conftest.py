@@ -28,8 +28,8 @@ class ScriptedModel(GenericFakeChatModel):
         return super()._generate(messages, *args, **kwargs)
 
 
-def call(name: str, call_id: str | None = None, **args: Any) -> dict[str, Any]:
-    return {"name": name, "args": args, "id": call_id or f"call_{name}_{id(args)}"}
+def call(tool: str, call_id: str | None = None, **args: Any) -> dict[str, Any]:
+    return {"name": tool, "args": args, "id": call_id or f"call_{tool}_{id(args)}"}
 
 
 def calls(*tool_calls: dict[str, Any]) -> AIMessage:
