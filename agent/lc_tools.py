@@ -59,6 +59,40 @@ def tainted(state: Any) -> bool:
     return any(isinstance(m, ToolMessage) for m in messages)
 
 
+_DROP_KEYS = {"title", "maxLength", "minLength", "pattern"}
+
+
+def compact_schema(schema: Any) -> Any:
+    """The input model's JSON schema with what a model does not need removed (titles, length
+    limits, `anyOf [X, null]` for optional fields): the full model still validates every call,
+    this only trims the tokens each model call pays for the catalogue."""
+    if isinstance(schema, list):
+        return [compact_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _DROP_KEYS or (key == "default" and value is None):
+            continue
+        if key == "anyOf" and isinstance(value, list):
+            options = [v for v in value if v != {"type": "null"}]
+            if len(options) == 1:
+                out.update(compact_schema(options[0]))
+                continue
+        out[key] = compact_schema(value)
+    return out
+
+
+class _CompactTool(StructuredTool):
+    """Validates with the full input model; shows the model the compact schema."""
+
+    model_schema: dict[str, Any] = {}
+
+    @property
+    def tool_call_schema(self) -> Any:
+        return self.model_schema
+
+
 class GatewayTools:
     """Builds the LangChain tools and the approval hooks over one gateway."""
 
@@ -99,12 +133,15 @@ class GatewayTools:
             __doc__=spec.description,
             runtime=(Annotated[Any, InjectedToolArg], None),
         )
-        return StructuredTool.from_function(
-            func=run,
+        model_schema = compact_schema(spec.input_model.model_json_schema())
+        model_schema.pop("description", None)  # the tool description already says it
+        return _CompactTool(
             name=spec.name,
             description=spec.description,
+            func=run,
             args_schema=schema,
             response_format="content_and_artifact",
+            model_schema=model_schema,
         )
 
     # --- human in the loop: which calls pause, and what the reviewer is shown -----------------

@@ -120,7 +120,8 @@ class MountSpec(BaseModel):
     read_only: bool = False
 
 
-_REFUSED = "Refused by policy unless harmless."
+# Accepted only so the guard can refuse them by value with a clear reason (see run_container).
+_REFUSED: str | None = None
 
 
 class RunContainerInput(ToolInput):
@@ -142,7 +143,6 @@ class RunContainerInput(ToolInput):
     labels: dict[str, str] = Field(default_factory=dict)
     command: str | list[str] | None = Field(default=None, description="Override the command.")
     network: str | None = Field(default=None, max_length=255, description="Network to join.")
-    # Accepted only so the guard can refuse them by value with a clear reason.
     privileged: bool = Field(default=False, description=_REFUSED)
     cap_add: list[str] = Field(default_factory=list, description=_REFUSED)
     network_mode: str | None = Field(default=None, description=_REFUSED)

@@ -308,7 +308,8 @@ def _bytes(memory: str) -> int:
 @tool(Risk.CHANGE, RunContainerInput, _plan_run)
 def run_container(ctx: ToolContext, args: RunContainerInput, plan: ActionPlan) -> ActionResult:
     """Deploy a new container from a local image (detached): name, ports, env, volumes,
-    restart policy, cpu/memory limits, labels, command. Pull the image first if missing."""
+    restart policy, cpu/memory limits, labels, command. Pull the image first if missing.
+    privileged, added capabilities, host namespaces, devices and sensitive mounts are refused."""
     payload = dict(plan.payload)
     container_id = ctx.docker.create_and_start(args.name, payload)
     state = wait_for_state(ctx.docker, container_id, "running", 1.0)
