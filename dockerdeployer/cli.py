@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import asdict
 
 import typer
@@ -64,7 +66,15 @@ server_cli.register(app)
 
 
 def main() -> None:
-    app()
+    """Entry point: unexpected errors become one readable line (DOCKERDEPLOYER_DEBUG=1: trace)."""
+    try:
+        app()
+    except Exception as exc:  # the last boundary before a person's terminal
+        if os.environ.get("DOCKERDEPLOYER_DEBUG"):
+            raise
+        print(f"dockerdeployer: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("(set DOCKERDEPLOYER_DEBUG=1 for the full trace)", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
