@@ -50,11 +50,25 @@ def _ui_process(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env)
 
 
+def report_engine(settings: Settings) -> None:
+    """Say at start-up whether the engine answers, and if not the fix (the API starts anyway)."""
+    from tools.engine import diagnose
+    from tools.factory import build_engine
+
+    diagnosis = diagnose(build_engine(settings))
+    if diagnosis.reachable:
+        print(f"Docker engine {diagnosis.version} at {diagnosis.host}", flush=True)
+    else:
+        print(f"WARNING: Docker engine not reachable: {diagnosis.problem}", flush=True)
+        print(f"WARNING: fix: {diagnosis.fix}", flush=True)
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
     from api.main import create_app
 
+    report_engine(settings)
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
 
 
