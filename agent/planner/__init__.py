@@ -1,0 +1,75 @@
+"""Offline rules planner: a request in plain words -> typed tool calls; no model, no network.
+
+It is the embedded default when no language model is configured, so it must be deterministic,
+fast, and honest: when a request is ambiguous it asks (`clarify`), when it is not understood it
+says so and suggests phrasings (`unknown`). It never decides whether an action is allowed; the
+guard in tools/ does that for every call, whoever planned it.
+
+Pipeline, one small module per step:
+  text         tokens (quotes verbatim, case kept in `raw`), typo fixes, multi-word phrases
+  intents      clauses ("restart the api | and show why it crashed") and what each asks for
+  slots        log window (tail/since/grep) and image references
+  run_options  run_container options: ports, env, mounts, restart policy, limits, ...
+  targets      words -> live containers (name, ID prefix, name part, image, close spelling)
+  selection    pronouns, "all"/"except", containers this plan creates; `Clarify` questions
+  actions      change handlers (lifecycle verbs, run, exec, images, prune)
+  reads        read handlers (logs, stats, inspect, lists)
+  replies      what to say instead of calling tools
+  core         clauses -> calls -> dependency batches
+The word tables (synonyms, well-known ports, unsupported actions) live in `lexicon`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+
+def _no_labels() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ContainerBrief:
+    """What the planner needs to know about one live container."""
+
+    name: str
+    image: str
+    state: str  # running | exited | created | paused | restarting | dead
+    id: str = ""
+    # Read-only and left out of the hash, so a brief stays hashable and immutable.
+    labels: Mapping[str, str] = field(default_factory=_no_labels, hash=False)
+
+
+@dataclass
+class PlannedCall:
+    tool: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    kind: Literal["calls", "clarify", "unknown"]
+    # Batches: calls within a batch are independent; batch N+1 runs after batch N's results.
+    steps: list[list[PlannedCall]] = field(default_factory=list)
+    reply: str | None = None  # for clarify/unknown: what to say instead of calling tools
+
+
+def plan_request(
+    text: str, containers: Sequence[ContainerBrief], images: Sequence[str] = ()
+) -> Plan:
+    """Plan the tool calls for one request against the live container (and image) list.
+
+    `images` (local image references) lets "deploy the worker image" find `shop/worker:1.4`
+    and "remove the redis image" ask which tag.
+    """
+    return build_plan(text, containers, images)
+
+
+# Imported last: the implementation builds the types above. Importing it here rather than on
+# the first request keeps that request as fast as every other one.
+from agent.planner.core import build_plan  # noqa: E402
+
+__all__ = ["ContainerBrief", "Plan", "PlannedCall", "plan_request"]

@@ -1,0 +1,67 @@
+"""What the planner says when it does not call tools: a question back, or an honest 'no'."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from agent.planner import ContainerBrief
+
+_MAX_LISTED = 8
+
+
+def join(items: Sequence[str], last: str) -> str:
+    """['a', 'b', 'c'] -> 'a, b or c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def verb_text(verb: str) -> str:
+    phrases = {"logs": "show the logs of", "stats": "show stats for", "exec": "run it in"}
+    return phrases.get(verb, verb)
+
+
+def which_one(names: Sequence[str]) -> str:
+    return f"Which one: {join(names, 'or')}?"
+
+
+def which_container(verb: str, containers: Sequence[ContainerBrief]) -> str:
+    running = [c.name for c in containers if c.state == "running"][:_MAX_LISTED]
+    listing = f" Running now: {', '.join(running)}." if running else ""
+    return f"Which container should I {verb_text(verb)}?{listing}"
+
+
+def not_found(phrase: str, containers: Sequence[ContainerBrief]) -> str:
+    names = [c.name for c in containers]
+    if not names:
+        return f"I can't find a container matching {phrase!r}: there are no containers."
+    close = difflib.get_close_matches(phrase.lower(), names, n=3, cutoff=0.5)
+    if close:
+        return f"I can't find a container matching {phrase!r}. Did you mean {join(close, 'or')}?"
+    return (
+        f"I can't find a container matching {phrase!r}. Which one did you mean: "
+        f"{join(names[:_MAX_LISTED], 'or')}?"
+    )
+
+
+def declined(verb: str, containers: Sequence[ContainerBrief]) -> str:
+    """'don't restart web': nothing to do, and say so rather than guess what was meant."""
+    return (
+        f"Understood: I won't {verb_text(verb)} anything. If you meant something else, "
+        + _examples(containers)
+    )
+
+
+def not_understood(notes: Sequence[str], containers: Sequence[ContainerBrief]) -> str:
+    """Say plainly that the request was not understood, and show phrasings that work here."""
+    opening = f"I can't help with {notes[0]} yet." if notes else "Sorry, I didn't understand that."
+    return f"{opening} {_examples(containers)}"
+
+
+def _examples(containers: Sequence[ContainerBrief]) -> str:
+    example = next((c.name for c in containers if c.state == "running"), "web")
+    return (
+        f'I can handle requests like: "what\'s running?", "logs {example} 50", '
+        f'"restart {example}", "deploy nginx on port 8080", "remove all exited containers".'
+    )

@@ -1,0 +1,278 @@
+"""Slot extraction: the arguments inside a clause (log window, images); shared helpers.
+
+Every extractor marks the tokens it consumed as `used`, so what is left over can be read as
+container names without "8080" or "/data" being mistaken for one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.planner import lexicon as lx
+from agent.planner.lexicon import words
+from agent.planner.targets import image_base
+from agent.planner.text import Token
+
+_INT_RE = re.compile(r"^\d{1,6}$")
+_DURATION_RE = re.compile(r"^(\d+)(s|secs?|m|mins?|h|hrs?|d|days?|w)$")
+_UNIT_WORDS: dict[str, str] = {
+    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "s"),
+    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "m"),
+    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "h"),
+    **dict.fromkeys(["d", "day", "days"], "d"),
+    **dict.fromkeys(["w", "week", "weeks"], "w"),
+}
+_TIME_MARKERS = words("since --since last past for in the within from over ago previous")
+_TAIL_MARKERS = frozenset({"--tail", "-n", "tail", "last", "latest", "recent"})
+_MAX_TAIL = 10_000  # the schema's limit: "last 99999 lines" asks for as many as allowed
+_LINE_WORDS = frozenset({"lines", "line", "entries", "rows", "messages"})
+_HEX_ID_RE = re.compile(r"^(sha256:)?[0-9a-f]{6,64}$")
+_TAG_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,127}$")  # Docker's tag grammar
+_IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:@+-]*$")
+_VERSION_RE = re.compile(r"^v?\d+(\.\d+)*(-[a-z0-9.]+)?$")
+
+
+def next_unused(tokens: Sequence[Token], start: int = 0, skip: frozenset[str] = frozenset()) -> int:
+    """Index of the next unused token from `start`, skipping `skip` words; -1 if none."""
+    for i in range(start, len(tokens)):
+        token = tokens[i]
+        if token.used:
+            continue
+        if not token.quoted and token.norm in skip:
+            continue
+        return i
+    return -1
+
+
+def take(tokens: Sequence[Token], *indexes: int) -> None:
+    for i in indexes:
+        tokens[i].used = True
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+
+@dataclass
+class LogOptions:
+    tail: int | None = None
+    since: str | None = None
+    grep: str | None = None
+
+    def args(self) -> dict[str, Any]:
+        found = {"tail": self.tail, "since": self.since, "grep": self.grep}
+        return {key: value for key, value in found.items() if value is not None}
+
+
+_FOLLOW_WORDS = words("-f --follow follow live stream streaming -t --timestamps timestamps")
+
+
+def log_options(tokens: Sequence[Token], names: Collection[str] = ()) -> LogOptions:
+    """tail, since and grep of a logs clause; `names` (container words) are never the grep term."""
+    for token in tokens:
+        if token.norm in _FOLLOW_WORDS:
+            token.used = True  # a snapshot is all a tool call can return
+    options = LogOptions(since=_since(tokens))
+    options.tail = _tail(tokens)
+    options.grep = _grep(tokens, names)
+    return options
+
+
+def _since(tokens: Sequence[Token]) -> str | None:
+    for i, token in enumerate(tokens):
+        if token.used or token.quoted:
+            continue
+        compact = _DURATION_RE.match(token.norm)
+        if compact:
+            take(tokens, i)
+            _take_markers(tokens, i)
+            return compact.group(1) + _UNIT_WORDS[compact.group(2)]
+        following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        if _INT_RE.match(token.norm) and following in _UNIT_WORDS and len(following) > 1:
+            take(tokens, i, i + 1)
+            _take_markers(tokens, i)
+            return token.norm + _UNIT_WORDS[following]
+        # "last hour", "past day": one unit
+        if token.norm in ("last", "past", "previous") and following in _UNIT_WORDS:
+            take(tokens, i, i + 1)
+            _take_markers(tokens, i)
+            return "1" + _UNIT_WORDS[following]
+        if token.norm == "--since" and following:
+            take(tokens, i, i + 1)
+            return tokens[i + 1].raw
+    return None
+
+
+def _take_markers(tokens: Sequence[Token], index: int) -> None:
+    """Mark 'in the last' before and 'ago' after a duration as used."""
+    j = index - 1
+    while j >= 0 and not tokens[j].quoted and tokens[j].norm in _TIME_MARKERS:
+        tokens[j].used = True
+        j -= 1
+    for k in (index + 1, index + 2):
+        if k < len(tokens) and tokens[k].norm == "ago":
+            tokens[k].used = True
+
+
+def _tail(tokens: Sequence[Token]) -> int | None:
+    for i, token in enumerate(tokens):
+        if token.used or token.quoted or not _INT_RE.match(token.norm):
+            continue
+        previous = tokens[i - 1].norm if i > 0 else ""
+        following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        if previous in _TAIL_MARKERS or following in _LINE_WORDS or int(token.norm) <= 10_000:
+            take(tokens, i)
+            if previous in _TAIL_MARKERS:
+                take(tokens, i - 1)
+            if following in _LINE_WORDS:
+                take(tokens, i + 1)
+            return min(max(1, int(token.norm)), _MAX_TAIL)
+    return None
+
+
+_GREP_SKIP = words("for by the a an lines line word string text term on about of")
+
+
+def _grep_term(tokens: Sequence[Token], start: int, names: Collection[str]) -> int:
+    """'search the db logs for deadlock': past fillers, names and nouns to the term."""
+    for j in range(start, len(tokens)):
+        token = tokens[j]
+        if token.used or token.norm in _GREP_SKIP or token.norm in names or token.kind == "noun":
+            continue
+        return -1 if token.kind in ("verb", "conj", "break", "pronoun") else j
+    return -1
+
+
+def _grep(tokens: Sequence[Token], names: Collection[str]) -> str | None:
+    """A quoted term wins ("search the db logs for 'deadlock'"); then the word after a marker
+    ("grep timeout"); then a word like "errors" on its own."""
+    markers = lx.GREP_MARKERS | {"--grep"}
+    for i, token in enumerate(tokens):
+        if token.quoted and not token.used:
+            take(
+                tokens, i, *(j for j, t in enumerate(tokens) if t.norm in markers and not t.quoted)
+            )
+            return token.raw
+    for i, token in enumerate(tokens):
+        if token.used or token.norm not in markers:
+            continue
+        j = _grep_term(tokens, i + 1, names)
+        if j < 0 or (token.norm == "with" and tokens[j].kind != "grep"):
+            continue  # "with" is too common to mean grep unless "errors" or the like follows
+        take(tokens, i, j)
+        term = tokens[j]
+        return term.canon if term.kind == "grep" else term.norm
+    for i, token in enumerate(tokens):
+        if token.kind == "grep" and not token.used:
+            take(tokens, i)
+            return token.canon
+    return None
+
+
+# --- images -----------------------------------------------------------------------------------
+
+
+def looks_like_image(token: Token) -> bool:
+    word = token.norm
+    return (
+        not token.quoted
+        and token.kind == "word"
+        and bool(_IMAGE_RE.match(word))
+        and any(ch.isalpha() for ch in word)
+        and not word.startswith("-")
+        and ".." not in word
+    )
+
+
+@dataclass
+class ImageChoice:
+    ref: str | None = None
+    options: list[str] = field(default_factory=list)  # several local images matched: ask
+
+
+def image_refs(tokens: Sequence[Token], local_images: Sequence[str] = ()) -> list[str]:
+    """Image references in a clause ('redis 7' -> 'redis:7', 'latest postgres' -> ':latest').
+
+    When some are images people actually use, other stray words are dropped, so "remove image
+    redis:6 as well" does not also try to remove an image called "well".
+    """
+    found: list[str] = []
+    latest = any(t.norm == "latest" and not t.used for t in tokens)
+    for i, token in enumerate(tokens):
+        if token.used or not looks_like_image(token):
+            continue
+        take(tokens, i)
+        tag = tag_after(tokens, i)
+        found.append(with_tag(token.norm, tag))
+    if latest and len(found) == 1 and ":" not in found[0].rsplit("/", 1)[-1]:
+        for i, token in enumerate(tokens):
+            if token.norm == "latest":
+                take(tokens, i)
+        found[0] += ":latest"
+    known = [ref for ref in found if plausible_image(ref, local_images) or _HEX_ID_RE.match(ref)]
+    return known or found
+
+
+def with_tag(ref: str, tag: str | None) -> str:
+    if tag and ":" not in ref.rsplit("/", 1)[-1]:
+        return f"{ref}:{tag}"
+    return ref
+
+
+def tag_after(tokens: Sequence[Token], index: int) -> str | None:
+    """The tag said after an image: "redis 7", "nginx version 1.27", "node tag 20-slim"."""
+    j = next_unused(tokens, index + 1)
+    if j < 0 or j > index + 3:
+        return None
+    word = tokens[j].norm
+    if word in ("version", "tag", "v") and j + 1 < len(tokens):
+        if not _TAG_RE.match(tokens[j + 1].norm):
+            return None
+        take(tokens, j, j + 1)
+        return tokens[j + 1].norm
+    if j != index + 1:
+        return None
+    if word == "latest" or word.endswith("-alpine") or word in ("alpine", "slim"):
+        take(tokens, j)
+        return word
+    # "postgres 16", "nginx 1.27": a version; "nginx 8080" is a port, left for the port rules.
+    if _VERSION_RE.match(word) and ("." in word or not word.isdigit() or int(word) < 100):
+        take(tokens, j)
+        return word
+    return None
+
+
+def plausible_image(ref: str, local_images: Sequence[str]) -> bool:
+    """A tagged or namespaced reference, a well-known image (or a slip of one), or a local one."""
+    if ":" in ref or "/" in ref:
+        return True
+    if ref in lx.KNOWN_IMAGES or any(image_base(img) == ref for img in local_images):
+        return True
+    return bool(difflib.get_close_matches(ref, sorted(lx.KNOWN_IMAGES), n=1, cutoff=0.8))
+
+
+def choose_image(ref: str, local_images: Sequence[str], *, prefer_local: bool) -> ImageChoice:
+    """Fix a misspelt well-known image; with `prefer_local`, 'api' -> the local 'shop/api:1.4'."""
+    name, _, tag = ref.partition(":")
+    if "/" in name or name in lx.KNOWN_IMAGES:
+        return ImageChoice(ref)
+    if prefer_local:
+        local = sorted(
+            {
+                img
+                for img in local_images
+                if image_base(img) == name and (not tag or img.rsplit(":", 1)[-1] == tag)
+            }
+        )
+        if len(local) == 1:
+            return ImageChoice(local[0])
+        if len(local) > 1:
+            return ImageChoice(options=local)
+    bases = sorted(lx.KNOWN_IMAGES | {image_base(img) for img in local_images})
+    close = difflib.get_close_matches(name, bases, n=1, cutoff=0.8)
+    if close:
+        return ImageChoice(close[0] + (f":{tag}" if tag else ""))
+    return ImageChoice(ref)

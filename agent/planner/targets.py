@@ -1,0 +1,230 @@
+"""Resolve the words that name containers against the live list.
+
+A phrase ("the shop api", "web", "3f2a") resolves by the strongest rule that matches anything:
+exact name, ID prefix, name part, substring, image, role synonym ("database"), then a close
+spelling (difflib). Several matches without "all"/"both" is ambiguous: the caller asks which.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from agent.planner import ContainerBrief
+from agent.planner import lexicon as lx
+from agent.planner.text import Token
+
+_HEX_RE = re.compile(r"^[0-9a-f]{3,64}$")
+_PART_SPLIT_RE = re.compile(r"[-_.]")
+# Words that make a phrase mean every match: "the web containers", "the exited ones".
+_PLURAL_NOUNS = frozenset({"containers", "ones", "services", "instances", "boxes", "apps"})
+# "the shop stack", "web in the blog project": the word before names a group to look within.
+_GROUP_NOUNS = frozenset({"project", "stack"})
+COMPOSE_PROJECT = "com.docker.compose.project"
+_FUZZY_CUTOFF = 0.75
+
+
+def image_base(image: str) -> str:
+    """'registry:5000/shop/api:1.4@sha256:..' -> 'api'."""
+    ref = image.split("@", 1)[0]
+    name = ref.rsplit("/", 1)[-1]
+    return name.split(":", 1)[0].lower()
+
+
+def name_parts(name: str) -> list[str]:
+    return [part for part in _PART_SPLIT_RE.split(name.lower()) if part]
+
+
+def container_words(containers: Sequence[ContainerBrief]) -> set[str]:
+    """Words that point at a container, so typo correction and stopwords leave them alone."""
+    words: set[str] = set()
+    for container in containers:
+        words.add(container.name.lower())
+        words.update(name_parts(container.name))
+        words.add(image_base(container.image))
+    return words
+
+
+def match_word(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
+    """Containers one word points at, by the strongest rule that matches anything."""
+    exact = [c for c in containers if c.name.lower() == word]
+    if exact:
+        return exact
+    if _looks_like_id(word):
+        by_id = [c for c in containers if c.id and c.id.lower().startswith(word)]
+        if by_id:
+            return by_id
+    for rule in (_by_part, _by_substring, _by_image, _by_project):
+        found = rule(word, containers)
+        if found:
+            return found
+    for synonym in lx.TARGET_SYNONYMS.get(word, ()):
+        found = _by_part(synonym, containers) or _by_image(synonym, containers)
+        if found:
+            return found
+    return _by_spelling(word, containers)
+
+
+def _looks_like_id(word: str) -> bool:
+    """'3f2a', 'c3d4e5': hex with a digit (or long). 'add', 'cafe', 'bad' are words, not IDs."""
+    return bool(_HEX_RE.match(word)) and (any(ch.isdigit() for ch in word) or len(word) >= 8)
+
+
+def _by_part(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
+    return [c for c in containers if word in name_parts(c.name)]
+
+
+def _by_substring(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
+    if len(word) < 3:
+        return []
+    return [c for c in containers if word in c.name.lower()]
+
+
+def _by_image(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
+    return [c for c in containers if image_base(c.image) == word or c.image.lower() == word]
+
+
+def _by_project(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
+    return [c for c in containers if c.labels.get(COMPOSE_PROJECT, "").lower() == word]
+
+
+def _by_spelling(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
+    """Typos in names ("ngnix", "wroker"): the closest name, name part or image, if close.
+
+    Only plain words: a full name like "blog-db-1" that does not exist must not turn into
+    "blog-web-1", which is one edit away and a different container.
+    """
+    if len(word) < 4 or not word.isalpha():
+        return []
+    keys: dict[str, list[ContainerBrief]] = {}
+    for container in containers:
+        for key in {container.name.lower(), *name_parts(container.name)}:
+            keys.setdefault(key, []).append(container)
+    best = difflib.get_close_matches(word, list(keys), n=1, cutoff=_FUZZY_CUTOFF)
+    if best:
+        return keys[best[0]]
+    images: dict[str, list[ContainerBrief]] = {}
+    for container in containers:
+        images.setdefault(image_base(container.image), []).append(container)
+    best = difflib.get_close_matches(word, list(images), n=1, cutoff=_FUZZY_CUTOFF)
+    return images[best[0]] if best else []
+
+
+# --- phrases in a clause ----------------------------------------------------------------------
+
+
+@dataclass
+class TargetWords:
+    """The parts of a clause that say which containers: phrases, 'all', 'except', 'it'."""
+
+    phrases: list[list[Token]] = field(default_factory=list)
+    excluded: list[list[Token]] = field(default_factory=list)
+    quantified: bool = False  # "all", "every", "both", or a plural like "exited containers"
+    pronoun: bool = False  # "it", "them": the previous clause's targets
+    states: list[str] = field(default_factory=list)  # "running", "exited", ...
+    scopes: list[Token] = field(default_factory=list)  # "blog" in "web in the blog project"
+
+    @property
+    def empty(self) -> bool:
+        return not (self.phrases or self.quantified or self.pronoun or self.scopes)
+
+
+def is_candidate(token: Token, known: set[str]) -> bool:
+    if token.used or token.quoted:
+        return False
+    if token.kind == "word":
+        return True
+    # A filler word still names a container that is called exactly that ("app", "server").
+    return token.kind == "stop" and token.norm in known
+
+
+def target_words(tokens: Sequence[Token], known: set[str]) -> TargetWords:
+    words = TargetWords()
+    current: list[Token] = []
+    excluding = False
+    plural_seen = False
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            (words.excluded if excluding else words.phrases).append(current)
+            current = []
+
+    for token in tokens:
+        if token.used:
+            close()
+            continue
+        if token.norm in _PLURAL_NOUNS and token.norm not in known:
+            plural_seen = True
+            close()
+        elif token.norm in _GROUP_NOUNS and current and not excluding:
+            words.scopes.append(current.pop())
+            close()
+        elif is_candidate(token, known):
+            current.append(token)
+        elif token.kind == "pronoun":
+            words.pronoun = True
+            close()
+        elif token.kind == "quant":
+            words.quantified = True
+            close()
+        elif token.kind == "excl":
+            close()
+            excluding = True
+        elif token.kind == "state":
+            words.states.append(token.canon)
+            close()
+        elif token.kind in ("conj", "verb", "break") or token.canon == "containers":
+            close()
+        # other stopwords and nouns are transparent: "the shop api box"
+    close()
+    if (plural_seen and (words.states or words.phrases)) or (words.scopes and not words.phrases):
+        words.quantified = True
+    return words
+
+
+@dataclass
+class Resolved:
+    containers: list[ContainerBrief] = field(default_factory=list)
+    ambiguous: list[list[ContainerBrief]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def resolve_phrases(
+    phrases: Sequence[Sequence[Token]], containers: Sequence[ContainerBrief], every: bool
+) -> Resolved:
+    """Each phrase -> containers. With `every`, several matches are all meant, not ambiguous."""
+    result = Resolved()
+    for phrase in phrases:
+        for group in _phrase_groups(phrase, containers):
+            if group is None:
+                result.missing.append(" ".join(t.raw for t in phrase))
+            elif len(group) == 1 or every:
+                result.containers.extend(c for c in group if c not in result.containers)
+            else:
+                result.ambiguous.append(group)
+    return result
+
+
+def _phrase_groups(
+    phrase: Sequence[Token], containers: Sequence[ContainerBrief]
+) -> list[list[ContainerBrief] | None]:
+    """Words of one phrase narrow each other ("shop web"); if they cannot, each stands alone."""
+    matches = [match_word(t.norm, containers) for t in phrase]
+    found = [m for m in matches if m]
+    if not found:
+        return [None]
+    common = [c for c in found[0] if all(c in m for m in found[1:])]
+    if common:
+        return [common]
+    return [list(m) for m in found]
+
+
+def ordered(
+    selected: Sequence[ContainerBrief], containers: Sequence[ContainerBrief]
+) -> list[ContainerBrief]:
+    """Selected containers in live-list order, without duplicates."""
+    chosen = {id(c) for c in selected}
+    return [c for c in containers if id(c) in chosen]

@@ -1,0 +1,240 @@
+"""Turn a request into tokens: quotes kept verbatim, typos fixed, phrases folded, words classified.
+
+Each token keeps the text as typed (`raw`) next to the lowercase form (`norm`), because values
+such as environment variables, paths and commands must reach the tools with their case intact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from agent.planner import lexicon as lx
+from agent.planner.lexicon import words
+
+_QUOTED_RE = re.compile(r"`([^`]*)`|\"([^\"]*)\"|“([^”]*)”")
+_SINGLE_QUOTED_RE = re.compile(r"(?<![\w'])'([^']+)'(?![\w'])")
+_WORD_RE = re.compile(r"[\w./:@+=%>~$*-]+|&&|[,;?!&]")
+_IS_CONTRACTION_RE = re.compile(
+    r"\b(what|it|that|there|who|where|how|here)['’]s\b", flags=re.IGNORECASE
+)
+_CONTRACTION_RE = re.compile(r"['’](s|re|m|ll|ve|d)\b", flags=re.IGNORECASE)
+_NOT_RE = re.compile(r"n['’]t\b", flags=re.IGNORECASE)
+# "--restart=always" and "restart=always" become a flag and its value; "FOO=bar" stays whole.
+_DASH_FLAGS = words(
+    "restart name network net pid memory cpus tail since grep publish volume env label cap-add "
+    "device ipc uts userns filter e p v l m n"
+)
+_BARE_FLAGS = frozenset({"restart", "name", "network", "net", "pid", "memory", "cpus"})
+
+
+@dataclass
+class Token:
+    norm: str  # lowercase, typo-corrected, phrase-folded
+    raw: str  # as typed
+    # word | verb | noun | grep | state | quant | excl | conj | break | pronoun | stop | quote,
+    # or slot for a verb that is really an option ("restart" in "restart always")
+    kind: str = "word"
+    canon: str = ""  # canonical meaning for verbs, nouns, states ("bounce" -> "restart")
+    quoted: bool = False
+    used: bool = False  # consumed by a slot, so it is not also read as a target
+
+
+def classify_word(word: str) -> tuple[str, str]:
+    """Kind and canonical meaning of one lowercase word; order settles overlaps."""
+    if word in lx.VERB_ALIASES:
+        return "verb", lx.VERB_ALIASES[word]
+    if word in lx.NOUN_ALIASES:
+        return "noun", lx.NOUN_ALIASES[word]
+    if word in lx.GREP_NOUNS:
+        return "grep", lx.GREP_NOUNS[word]
+    if word in lx.STATE_WORDS:
+        return "state", lx.STATE_WORDS[word]
+    if word in lx.QUANTIFIERS:
+        return "quant", "all"
+    if word in lx.EXCLUDERS:
+        return "excl", "except"
+    if word in lx.CLAUSE_BREAKS:
+        return "break", word
+    if word in lx.CONJUNCTIONS:
+        return "conj", word
+    if word in lx.PRONOUNS:
+        return "pronoun", word
+    if word in lx.STOPWORDS:
+        return "stop", word
+    return "word", word
+
+
+def tokenise(text: str, protected: Collection[str] = ()) -> list[Token]:
+    """Split, fix typos (never in `protected` words such as container names), fold phrases."""
+    tokens = list(_raw_tokens(_normalise_unicode(text)))
+    for token in tokens:
+        if not token.quoted and token.norm not in protected:
+            token.norm = correct_typo(lx.SPELLINGS.get(token.norm, token.norm))
+    tokens = _fold_phrases(tokens)
+    _fold_separable(tokens)
+    tokens = [t for t in tokens if t.norm or t.quoted]
+    for token in tokens:
+        if token.quoted:
+            token.kind = "quote"
+        else:
+            token.kind, token.canon = classify_word(token.norm)
+    return tokens
+
+
+def _normalise_unicode(text: str) -> str:
+    for before, after in (("→", " -> "), ("‘", "'"), ("’", "'"), ("–", " "), ("—", " ")):
+        text = text.replace(before, after)
+    return text
+
+
+def _raw_tokens(text: str) -> Iterable[Token]:
+    position = 0
+    for match in _QUOTED_RE.finditer(text):
+        yield from _plain_tokens(text[position : match.start()])
+        content = next(group for group in match.groups() if group is not None)
+        yield Token(norm=content.lower(), raw=content, quoted=True)
+        position = match.end()
+    yield from _plain_tokens(text[position:])
+
+
+def _plain_tokens(segment: str) -> Iterable[Token]:
+    segment = _IS_CONTRACTION_RE.sub(r"\1 is", segment)
+    segment = _NOT_RE.sub(" not", segment)
+    segment = _CONTRACTION_RE.sub("", segment)
+    position = 0
+    for match in _SINGLE_QUOTED_RE.finditer(segment):
+        yield from _words(segment[position : match.start()])
+        yield Token(norm=match.group(1).lower(), raw=match.group(1), quoted=True)
+        position = match.end()
+    yield from _words(segment[position:])
+
+
+def _words(segment: str) -> Iterable[Token]:
+    for match in _WORD_RE.finditer(segment):
+        raw = match.group()
+        # A sentence-ending full stop separates clauses; inside "nginx:1.27" it does not.
+        ends_sentence = raw.endswith(".") and len(raw) > 1
+        raw = raw.rstrip(".:") if len(raw) > 1 else raw
+        if not raw or raw == ".":
+            continue
+        yield from _split_flag(raw)
+        if ends_sentence:
+            yield Token(norm=";", raw=".")
+
+
+def _split_flag(raw: str) -> Iterable[Token]:
+    key, eq, value = raw.partition("=")
+    bare = key.lstrip("-").lower()
+    flag = bare in _DASH_FLAGS if key.startswith("-") else bare in _BARE_FLAGS
+    if eq and value and flag:
+        yield Token(norm=key.lower(), raw=key)
+        yield Token(norm=value.lower(), raw=value)
+    else:
+        yield Token(norm=raw.lower(), raw=raw)
+
+
+# --- typo correction --------------------------------------------------------------------------
+
+_KNOWN_WORDS = frozenset(
+    {
+        *lx.VERB_ALIASES,
+        *lx.NOUN_ALIASES,
+        *lx.GREP_NOUNS,
+        *lx.STATE_WORDS,
+        *lx.QUANTIFIERS,
+        *lx.EXCLUDERS,
+        *lx.CONJUNCTIONS,
+        *lx.PRONOUNS,
+        *lx.STOPWORDS,
+        *lx.TYPO_SAFE,
+        *lx.KNOWN_IMAGES,
+        *lx.TARGET_SYNONYMS,
+        *(w for p in lx.PHRASES for w in p),
+        *(w for p in lx.SEPARABLE for w in p),
+    }
+)
+
+
+@lru_cache(maxsize=4096)
+def correct_typo(word: str) -> str:
+    """The keyword `word` was meant to be, or `word` itself.
+
+    Only alphabetic words of four letters or more that are not known words are candidates; one
+    edit (a transposition counts as one) is allowed, two from eight letters on.
+    """
+    if len(word) < 4 or not word.isalpha() or word in _KNOWN_WORDS:
+        return word
+    limit = 2 if len(word) >= 8 else 1
+    letters = sorted(word)
+    best, best_rank = word, (limit + 1, 0)
+    for target in lx.TYPO_TARGETS:
+        if abs(len(target) - len(word)) > limit:
+            continue
+        # Swapped letters are the commonest slip: on a tie, prefer the anagram ("stast" -> stats).
+        rank = (_edit_distance(word, target, limit), 0 if sorted(target) == letters else 1)
+        if rank < best_rank:
+            best, best_rank = target, rank
+    return best
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+# --- phrase folding ---------------------------------------------------------------------------
+
+_MAX_PHRASE = max(len(p) for p in lx.PHRASES)
+
+
+def _fold_phrases(tokens: list[Token]) -> list[Token]:
+    folded: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 1, -1):
+            window = tokens[i : i + size]
+            if any(t.quoted for t in window):
+                continue
+            canonical = lx.PHRASES.get(tuple(t.norm for t in window))
+            if canonical is not None:
+                folded.append(Token(norm=canonical, raw=" ".join(t.raw for t in window)))
+                i += size
+                break
+        else:
+            folded.append(tokens[i])
+            i += 1
+    return folded
+
+
+_PARTICLE_GAP = 4  # "take the shop api container down": the verb and particle may be apart
+
+
+def _fold_separable(tokens: list[Token]) -> None:
+    """'shut the api down' -> 'stop the api': the particle is dropped, the verb replaced."""
+    for i, token in enumerate(tokens):
+        if token.quoted:
+            continue
+        for j in range(i + 1, min(i + 1 + _PARTICLE_GAP, len(tokens))):
+            other = tokens[j]
+            if other.norm in lx.CONJUNCTIONS or other.norm in lx.CLAUSE_BREAKS:
+                break
+            canonical = lx.SEPARABLE.get((token.norm, other.norm))
+            if canonical is not None and not other.quoted:
+                token.norm = canonical
+                other.norm = ""
+                break
