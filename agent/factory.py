@@ -40,7 +40,7 @@ def build_model(settings: Settings, gateway: ToolGateway) -> BaseChatModel:
         return ChatOpenAI(
             model=settings.model,
             base_url=settings.base_url,
-            api_key=settings.api_key or "not-needed",  # type: ignore[arg-type]
+            api_key=settings.api_key or "not-needed",
             timeout=settings.model_timeout,
             max_retries=settings.model_max_retries,  # the openai client backs off on 429/5xx
             temperature=0,
@@ -85,16 +85,17 @@ def build_agent(
     checkpointer: BaseCheckpointSaver[Any] | None = None,
 ) -> Any:
     tools = GatewayTools(gateway)
+    middleware: list[Any] = [
+        # First, so it wraps the tool call: the guard decides, then a person, then the tool.
+        HumanInTheLoopMiddleware(interrupt_on=tools.interrupt_on(), interrupt_mode="per_call"),
+        ModelCallLimitMiddleware(run_limit=MODEL_CALLS_PER_RUN, exit_behavior="end"),
+        ToolCallLimitMiddleware(run_limit=TOOL_CALLS_PER_RUN, exit_behavior="continue"),
+    ]
     return create_agent(
         model or build_model(settings, gateway),
         tools=tools.tools(),
         system_prompt=system_prompt(),
-        middleware=[
-            # First, so it wraps the tool call: the guard decides, then a person, then the tool.
-            HumanInTheLoopMiddleware(interrupt_on=tools.interrupt_on(), interrupt_mode="per_call"),
-            ModelCallLimitMiddleware(run_limit=MODEL_CALLS_PER_RUN, exit_behavior="end"),
-            ToolCallLimitMiddleware(run_limit=TOOL_CALLS_PER_RUN, exit_behavior="continue"),
-        ],
+        middleware=middleware,
         context_schema=AgentContext,
         checkpointer=checkpointer or build_checkpointer(settings),
     )

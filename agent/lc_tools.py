@@ -8,7 +8,7 @@ container (logs, labels, names) cannot close the fence or pose as instructions o
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from langchain.agents.middleware import InterruptOnConfig
 from langchain.agents.middleware.types import ToolCallRequest
@@ -111,7 +111,7 @@ class GatewayTools:
         proposed = self._proposed
 
         def run(runtime: ToolRuntime, **kwargs: Any) -> tuple[str, dict[str, Any]]:
-            ctx: AgentContext = runtime.context
+            ctx = cast(AgentContext, runtime.context)
             key = call_key(ctx, runtime.tool_call_id)
             outcome = proposed.pop(key, None) if key else None
             if outcome is None:
@@ -152,7 +152,7 @@ class GatewayTools:
         Idempotent per call id, as the HITL middleware requires: on resume the approval record
         already exists and the answer is the same.
         """
-        ctx: AgentContext = request.runtime.context
+        ctx = cast(AgentContext, request.runtime.context)
         if ctx.dry_run:
             return False
         call = request.tool_call

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from dockerdeployer.settings import Settings
+from dockerdeployer.settings import Settings, load_settings
 from tools.errors import DockerDeployerError
 from tools.guard.policy import Actor, Role
 
@@ -137,8 +137,7 @@ def register(app: typer.Typer) -> None:
         api_key: str | None = typer.Option(None, help="Model API key (or env)."),
     ) -> None:
         """Ask in plain language; changes are previewed and wait for confirmation."""
-        overrides = {"model": model, "base_url": base_url, "api_key": api_key}
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(model=model, base_url=base_url, api_key=api_key)
         raise typer.Exit(
             run_chat(settings, request, as_json=as_json, dry_run=dry_run, yes=yes, thread=thread)
         )

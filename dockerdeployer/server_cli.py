@@ -11,7 +11,8 @@ from pathlib import Path
 
 import typer
 
-from dockerdeployer.settings import Settings
+from api.accounts import Accounts
+from dockerdeployer.settings import Settings, load_settings
 
 UI_SCRIPT = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
@@ -19,8 +20,7 @@ users_app = typer.Typer(help="Console and API users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Bot tokens for the API.", no_args_is_help=True)
 
 
-def _accounts(settings: Settings):  # type: ignore[no-untyped-def]
-    from api.accounts import Accounts
+def _accounts(settings: Settings) -> Accounts:
     from tools.factory import build_sessions
 
     return Accounts(build_sessions(settings))
@@ -79,8 +79,7 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(None, help="Port (default 8000)."),
     ) -> None:
         """Run the HTTP API (OpenAPI at /docs)."""
-        overrides = {"api_host": host, "api_port": port}
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(api_host=host, api_port=port)
         ensure_first_admin(settings)
         _serve(settings)
 
@@ -96,8 +95,7 @@ def register(app: typer.Typer) -> None:
         ui_port: int = typer.Option(None, help="Console port (default 8501)."),
     ) -> None:
         """The main job: API and web console on localhost, with embedded defaults."""
-        overrides = {"api_port": port, "ui_port": ui_port}
-        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(api_port=port, ui_port=ui_port)
         ensure_first_admin(settings)
         console = _ui_process(settings, settings.ui_port)
         print(f"Console: http://127.0.0.1:{settings.ui_port}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -88,3 +88,9 @@ class Settings(BaseSettings):
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self.home
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and `.env`, with command-line flags (those given) on top."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**given)

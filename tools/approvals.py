@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from dockerdeployer.db import ApprovalRow, utcnow
 from tools.errors import ApprovalNotFound
+from tools.manager import redact_args
 
 
 class ApprovalStatus(StrEnum):
@@ -65,7 +66,7 @@ class Approval:
             "id": self.id,
             "tool": self.tool,
             "host": self.host,
-            "args": self.args,
+            "args": redact_args(self.args),  # the stored args keep the values, to run
             "status": self.status.value,
             "risk": self.risk,
             "summary": self.preview.get("summary"),
@@ -153,4 +154,4 @@ class ApprovalStore:
         if unexpired:
             stmt = stmt.where(ApprovalRow.expires_at > utcnow())
         with self.sessions.begin() as session:
-            return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+            return bool(session.execute(stmt).rowcount)

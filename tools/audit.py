@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from dockerdeployer.db import AuditRow
 from tools.guard.policy import Actor
+from tools.manager import redact_args
 
 EVENTS = ("proposed", "approved", "rejected", "denied", "invalid", "executed", "failed", "expired")
 
@@ -72,7 +73,7 @@ class AuditLog:
                     role=actor.role.value,
                     tool=tool,
                     host=host,
-                    args=args,
+                    args=redact_args(args),
                     thread_id=thread_id,
                     call_id=call_id,
                     approval_id=approval_id,

@@ -135,7 +135,8 @@ def translate(exc: BaseException, host: str | None = None) -> DockerDeployerErro
         if exc.status_code == 400:
             return InvalidArguments(message)
         return EngineError(message)
-    if isinstance(exc, requests.exceptions.Timeout):
+    # The SDK wraps a timeout during API version negotiation in a DockerException.
+    if any(isinstance(cause, requests.exceptions.Timeout) for cause in _chain(exc)):
         return EngineTimeout(
             f"The Docker engine at {host or 'the default socket'} did not answer in time."
         )

@@ -132,7 +132,9 @@ class ToolGateway:
             existing = self.approvals.by_call(call_id)
             if existing is not None:
                 return self._outcome_of(existing)
-        audit = {"host": self.host, "thread_id": thread_id, "call_id": call_id, "request": request}
+        audit: dict[str, Any] = {
+            "host": self.host, "thread_id": thread_id, "call_id": call_id, "request": request
+        }  # fmt: skip
         try:
             spec, args = self.validate(tool, raw_args)
         except PolicyDenied as exc:
@@ -142,6 +144,10 @@ class ToolGateway:
             self.audit.record("invalid", actor, tool, raw_args, message=exc.message, **audit)
             return CallOutcome(tool, raw_args, "failed", exc.message, error_code=exc.code)
         norm = args.model_dump(mode="json", exclude_defaults=True)
+        denial = self.policy.role_denial(actor, spec.name, spec.risk)
+        if denial is not None:  # before planning: no "is running" or "no such container" hints
+            self.audit.record("denied", actor, tool, norm, message=denial.reason, **audit)
+            return CallOutcome(tool, norm, "denied", denial.reason, error_code="denied")
         try:
             plan = spec.plan(self.ctx, args)
         except DockerDeployerError as exc:
@@ -202,11 +208,15 @@ class ToolGateway:
         approval_id: str | None = None,
         approver: str | None = None,
     ) -> CallOutcome:
-        extra = {"approval_id": approval_id, "approver": approver, "targets": plan.target_ids()}
+        extra: dict[str, Any] = {
+            "approval_id": approval_id, "approver": approver, "targets": plan.target_ids()
+        }  # fmt: skip
         try:
             result = to_jsonable(spec.run(self.ctx, args, plan))
         except DockerDeployerError as exc:
-            self.audit.record("failed", actor, spec.name, norm, message=exc.message, **audit, **extra)
+            self.audit.record(
+                "failed", actor, spec.name, norm, message=exc.message, **audit, **extra
+            )
             return CallOutcome(spec.name, norm, "failed", exc.message, error_code=exc.code)
         message = result.get("message", "done") if isinstance(result, dict) else "done"
         self.audit.record("executed", actor, spec.name, norm, message=message, **audit, **extra)
@@ -220,7 +230,7 @@ class ToolGateway:
         """Approve (and run, once) or reject a pending call."""
         approval = self.approvals.get(approval_id)
         requester = Actor(approval.requested_by, Role(approval.requested_role))
-        audit = {
+        audit: dict[str, Any] = {
             "host": approval.host,
             "thread_id": approval.thread_id,
             "call_id": approval.call_id,
@@ -308,7 +318,9 @@ class ToolGateway:
             message = f"not run: {decision.reason}"
             self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
             return CallOutcome(spec.name, norm, "denied", message, error_code="denied")
-        plain = {k: v for k, v in audit.items() if k not in ("approval_id", "approver")}
+        plain: dict[str, Any] = {
+            k: v for k, v in audit.items() if k not in ("approval_id", "approver")
+        }
         return self._execute(
             requester, spec, args, norm, plan, plain,
             approval_id=approval.id, approver=audit["approver"],

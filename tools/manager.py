@@ -145,6 +145,15 @@ def redact_env(env: Iterable[str]) -> list[str]:
     return shown
 
 
+def redact_args(args: dict[str, Any]) -> dict[str, Any]:
+    """Tool arguments as shown to people (approvals, audit): secret-looking env values hidden."""
+    env = args.get("env")
+    if not isinstance(env, dict):
+        return args
+    hidden = {k: "***" if _SECRET_KEY.search(str(k)) and v else v for k, v in env.items()}
+    return {**args, "env": hidden}
+
+
 class DockerManager:
     """Docker verbs over one engine. The engine is passed in, never a module global."""
 

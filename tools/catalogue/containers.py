@@ -193,12 +193,15 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
         spec = str(container_port)
         number, _, proto = spec.partition("/")
         if not number.isdigit() or not 0 < int(number) < 65536 or proto not in ("", "tcp", "udp"):
-            raise InvalidArguments(f"container port {container_port!r} is not like '80' or '53/udp'")
+            raise InvalidArguments(
+                f"container port {container_port!r} is not like '80' or '53/udp'"
+            )
         key = f"{number}/{proto or 'tcp'}"
         port_bindings.setdefault(key, []).append({"HostIp": host_ip, "HostPort": port})
         argv += ["-p", f"{host_port}:{spec}"]
         taken = [r.name for r in records if r.state == "running" and any(
-            p.split("->")[0].endswith(f":{port}") for p in r.ports)]
+            p.split("->")[0].endswith(f":{port}") and p.endswith(f"/{proto or 'tcp'}")
+            for p in r.ports)]  # fmt: skip
         if taken:
             raise Conflict(f"host port {port} is already published by {taken[0]}")
     binds = []
@@ -239,9 +242,8 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
         argv += ["--memory", args.memory]
     if args.network:
         argv += ["--network", args.network]
-    for flag, value in (("--privileged", args.privileged),):
-        if value:
-            argv.append(flag)
+    if args.privileged:
+        argv.append("--privileged")
     argv += [f"--cap-add={c}" for c in args.cap_add]
     for flag, value in (
         ("--network", args.network_mode), ("--pid", args.pid_mode), ("--ipc", args.ipc_mode),
@@ -258,13 +260,14 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
     argv.append(args.image)
     command = shlex.split(args.command) if isinstance(args.command, str) else args.command
     argv += command or []
-    payload = {
+    create_host_config = {k: v for k, v in host_config.items() if v not in (None, [], {})}
+    payload: dict[str, Any] = {
         "image": args.image,
         "command": command,
         "environment": env,
         "labels": args.labels,
         "ports": [(int(k.split("/")[0]), k.split("/")[1]) for k in port_bindings],
-        "host_config": {k: v for k, v in host_config.items() if v not in (None, [], {})},
+        "host_config": create_host_config,
         "detach": True,
     }
     repo_digests = image.get("RepoDigests") or []
@@ -278,7 +281,7 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
     impact = [f"creates container {args.name or '(random name)'} from {args.image}"]
     impact += [f"publishes {h} -> {c}" for h, c in sorted(args.ports.items())]
     impact += [f"mounts {s} at {t}" for s, t in sorted(args.volumes.items())]
-    violations = host_config_violations(payload["host_config"], ctx.docker.inspect_volume)
+    violations = host_config_violations(create_host_config, ctx.docker.inspect_volume)
     return ActionPlan(
         summary=f"Run a new container {args.name or ''} from {args.image}".replace("  ", " "),
         command=shlex.join(argv),

@@ -88,25 +88,30 @@ def plan_prune(ctx: ToolContext, args: PruneInput) -> ActionPlan:
     """Exact targets, so the approval covers these IDs and nothing that stops later."""
     targets: list[Target] = []
     skipped: list[str] = []
+
+    def add(target: Target) -> None:
+        # Skip protected objects of every kind up front: one protected object among the
+        # targets would otherwise make the policy deny the whole prune.
+        if ctx.policy is not None and ctx.policy.protection_reason(target):
+            skipped.append(target.name)
+        else:
+            targets.append(target)
+
     records = ctx.docker.container_records(all=True)
     if args.containers:
         for record in records:
-            if record.state not in ("exited", "created", "dead"):
-                continue
-            target = container_target(record)
-            if ctx.policy is not None and ctx.policy.protection_reason(target):
-                skipped.append(record.name)
-                continue
-            targets.append(target)
+            if record.state in ("exited", "created", "dead"):
+                add(container_target(record))
     if args.images:
         for image in ctx.docker.image_records(dangling=True):
-            targets.append(Target("image", str(image["Id"]), str(image["Id"])[7:19]))
+            image_id = str(image["Id"])
+            add(Target("image", image_id, image_id[7:19], image.get("Labels") or {}))
     if args.networks:
         used = {n for r in records for n in r.networks}
         for net in ctx.docker.network_records():
             name = net.get("Name", "")
             if name not in BUILTIN_NETWORKS and name not in used and net.get("Scope") == "local":
-                targets.append(Target("network", str(net["Id"]), name, net.get("Labels") or {}))
+                add(Target("network", str(net["Id"]), name, net.get("Labels") or {}))
     kinds = [k for k, on in (("containers", args.containers), ("images", args.images),
                              ("networks", args.networks)) if on]  # fmt: skip
     impact = [f"removes {t.kind} {t.name}" for t in targets] or ["nothing to remove"]

@@ -59,6 +59,9 @@ def sensitive_path_reason(path: str) -> str | None:
         for tree in SENSITIVE_TREES:
             if candidate == tree or candidate.startswith(tree + "/"):
                 return f"binding host path {path} (under {tree}) is refused"
+            # A parent brings the whole tree with it: /var/lib holds /var/lib/docker.
+            if tree.startswith(candidate.rstrip("/") + "/"):
+                return f"binding host path {path} exposes {tree}; refused"
     return None
 
 
@@ -83,7 +86,7 @@ def _bind_volume_reason(name: str, options: dict[str, Any] | None) -> str | None
 def _binds(binds: Iterable[str], lookup: VolumeLookup | None) -> list[str]:
     problems = []
     for bind in binds:
-        source = str(bind).split(":", 1)[0]
+        source = str(bind).split(":", 1)[0].strip()
         if source.startswith("/") or source.startswith("."):
             reason = sensitive_path_reason(source)
         elif lookup is not None:

@@ -88,10 +88,10 @@ class Policy:
                 return f"{target.kind} {target.name} matches protected name pattern {pattern!r}"
         return None
 
-    def decide(
-        self, actor: Actor, tool: str, risk: Risk, plan: ActionPlan, tainted: bool = False
-    ) -> Decision:
-        """`tainted`: the request follows untrusted text (logs, labels) the model has read."""
+    @staticmethod
+    def role_denial(actor: Actor, tool: str, risk: Risk) -> Decision | None:
+        """The role check alone: the gateway runs it before planning, so a caller without the
+        role learns nothing about the targets (and costs no engine round trip)."""
         required = REQUIRED_ROLE[risk]
         if actor.role.rank < required.rank:
             return Decision(
@@ -100,6 +100,16 @@ class Policy:
                 f"needs {required.value})",
                 required,
             )
+        return None
+
+    def decide(
+        self, actor: Actor, tool: str, risk: Risk, plan: ActionPlan, tainted: bool = False
+    ) -> Decision:
+        """`tainted`: the request follows untrusted text (logs, labels) the model has read."""
+        required = REQUIRED_ROLE[risk]
+        denial = self.role_denial(actor, tool, risk)
+        if denial is not None:
+            return denial
         if plan.violations:
             return Decision(Verdict.DENY, "; ".join(plan.violations), required)
         if risk is not Risk.READ:
