@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import dockerdeployer
 from api import errors
@@ -37,7 +38,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLarge
+                raise _TooLarge(self.max_bytes)
             return message
 
         try:
@@ -54,8 +55,12 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """An HTTPException, so FastAPI's body reader passes it on (it turns any other error while
+    reading into a 400) and the error handlers answer 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"request body over {max_bytes} bytes")
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 
 
 class LoginLimiter:
+    SWEEP_AT = 10_000  # keys held before expired ones are swept out
+
     def __init__(self, attempts: int, window_seconds: float) -> None:
         self.attempts = attempts
         self.window = window_seconds
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
+        """Failures inside the window. Keys without any are not kept: otherwise every name an
+        attacker tries (even while refused) would stay in memory for good."""
+        failures = self._failures.get(key, deque())
         while failures and failures[0] <= now - self.window:
             failures.popleft()
+        if not failures:
+            self._failures.pop(key, None)
         return failures
 
     def retry_after(self, *keys: str) -> int:
@@ -35,7 +41,12 @@ class LoginLimiter:
         now = time.monotonic()
         with self._lock:
             for key in keys:
-                self._recent(key, now).append(now)
+                recent = self._recent(key, now)
+                recent.append(now)
+                self._failures[key] = recent
+            if len(self._failures) > self.SWEEP_AT:
+                for key in list(self._failures):
+                    self._recent(key, now)
 
     def succeeded(self, *keys: str) -> None:
         with self._lock:

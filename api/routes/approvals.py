@@ -3,12 +3,17 @@ and then lets the paused conversation continue."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, ServicesDep
 from api.schemas import ApprovalDecision
+from api.services import Services
+from tools.errors import ApprovalExpired, ApprovalTargetChanged, DockerDeployerError
+
+log = logging.getLogger("dockerdeployer.api")
 
 router = APIRouter(prefix="/approvals", tags=["approvals"])
 
@@ -34,11 +39,28 @@ def get_approval(approval_id: str, actor: CurrentActor, services: ServicesDep) -
 def decide(
     approval_id: str, body: ApprovalDecision, actor: CurrentActor, services: ServicesDep
 ) -> dict[str, Any]:
-    outcome = services.gateway.decide(
-        approval_id[:64], actor, body.decision == "approve", body.reason
-    )
+    approval_id = approval_id[:64]
+    try:
+        outcome = services.gateway.decide(
+            approval_id, actor, body.decision == "approve", body.reason
+        )
+    except (ApprovalExpired, ApprovalTargetChanged):
+        # Settled without running. The paused conversation must still hear so: left with a
+        # tool call and no result, the thread's next turn is refused by OpenAI-style models.
+        _settle_thread(services, approval_id)
+        raise
     chat = None
     approval = outcome.approval or {}
     if approval.get("thread_id"):
         chat = services.assistant.resume_thread(approval["thread_id"]).public()
     return {"approval": approval, "outcome": outcome.public(), "chat": chat}
+
+
+def _settle_thread(services: Services, approval_id: str) -> None:
+    thread_id = services.gateway.approvals.get(approval_id).thread_id
+    if not thread_id:
+        return
+    try:
+        services.assistant.resume_thread(thread_id)
+    except DockerDeployerError:
+        log.exception("could not resume thread %s after approval %s", thread_id, approval_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -17,6 +17,14 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 COLUMNS = ["id", "ts", "event", "actor", "role", "tool", "host", "args", "approval_id",
            "approver", "thread_id", "message", "request"]  # fmt: skip
+# A cell starting with one of these is a formula to a spreadsheet; requests and messages are
+# written by users and containers, so such cells are quoted (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 @router.get("")
@@ -33,7 +41,8 @@ def audit(
     format: Literal["json", "csv"] = "json",
 ) -> Any:
     def naive(value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=None) if value and value.tzinfo else value
+        # Stored times are naive UTC; an offset given by the client is converted, not dropped.
+        return value.astimezone(UTC).replace(tzinfo=None) if value and value.tzinfo else value
 
     entries = [
         e.public()
@@ -49,7 +58,7 @@ def audit(
     writer.writeheader()
     for entry in entries:
         entry["args"] = json.dumps(entry["args"], sort_keys=True)
-        writer.writerow(entry)
+        writer.writerow({column: _cell(entry.get(column)) for column in COLUMNS})
     return Response(
         buffer.getvalue(),
         media_type="text/csv",

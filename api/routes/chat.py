@@ -28,14 +28,19 @@ def _sse(event: str, data: Any) -> str:
 
 @router.post("/chat/stream", response_class=StreamingResponse)
 def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
-    """Events: `token` (reply text as it comes), `tool_call`, `tool_result`, `approval`,
-    `done` (the same object POST /api/chat returns) or `error`."""
+    """Events: `thread` (its id, first), `token` (reply text as it comes), `tool_call`,
+    `tool_result`, `approval`, `done` (the same object POST /api/chat returns) or `error`."""
+
+    turn = services.assistant.stream(actor, body.message, body.thread_id, dry_run=body.dry_run)
+    # The first event comes after the thread checks (owner, pending approval): taking it here
+    # lets a refusal answer with its own status (403, 422) instead of a 200 stream.
+    first = next(turn, None)
 
     def events() -> Iterator[str]:
         try:
-            for event, data in services.assistant.stream(
-                actor, body.message, body.thread_id, dry_run=body.dry_run
-            ):
+            if first is not None:
+                yield _sse(*first)
+            for event, data in turn:
                 yield _sse(event, data)
         except DockerDeployerError as exc:
             yield _sse("error", {"detail": exc.message, "code": exc.code})
