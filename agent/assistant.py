@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from agent.context import AgentContext
 from agent.errors import ModelUnavailable, ThreadForbidden
+from agent.lc_tools import call_key
 from dockerdeployer.db import ThreadRow, utcnow
-from tools.approvals import ApprovalStatus
-from tools.errors import InvalidArguments
+from tools.approvals import Approval, ApprovalStatus
+from tools.errors import InvalidArguments, NotFound
 from tools.gateway import ToolGateway
 from tools.guard.policy import Actor, Role
 
@@ -105,7 +106,7 @@ class Assistant:
             if thread_id:
                 row = session.get(ThreadRow, thread_id)
                 if row is not None:
-                    if row.owner != actor.name and actor.role is not Role.ADMIN:
+                    if row.owner != actor.name:  # admins may read others' threads, not continue
                         raise ThreadForbidden(f"thread {thread_id} belongs to another user")
                     row.updated_at = utcnow()
                     return thread_id
@@ -121,7 +122,7 @@ class Assistant:
                     for r in rows]  # fmt: skip
 
     def history(self, actor: Actor, thread_id: str) -> list[dict[str, Any]]:
-        self._check_owner(actor, thread_id)
+        self._check_owner(actor, thread_id, read_only=True)
         state = self.agent.get_state(self._config(thread_id))
         out: list[dict[str, Any]] = []
         for message in state.values.get("messages", []):
@@ -133,12 +134,12 @@ class Assistant:
                 out.append({"role": "tool", "content": message.artifact})
         return out
 
-    def _check_owner(self, actor: Actor, thread_id: str) -> None:
+    def _check_owner(self, actor: Actor, thread_id: str, read_only: bool = False) -> None:
         with self.sessions() as session:
             row = session.get(ThreadRow, thread_id)
         if row is None:
-            raise InvalidArguments(f"no thread {thread_id!r}")
-        if row.owner != actor.name and actor.role is not Role.ADMIN:
+            raise NotFound(f"no thread {thread_id!r}")
+        if row.owner != actor.name and not (read_only and actor.role is Role.ADMIN):
             raise ThreadForbidden(f"thread {thread_id} belongs to another user")
 
     # --- turns --------------------------------------------------------------------------------
@@ -179,8 +180,7 @@ class Assistant:
         state = self.agent.get_state(config)
         answers: dict[str, Any] = {}
         for interrupt in state.interrupts:
-            call_id = f"{thread_id}:{interrupt.value.get('tool_call_id')}"
-            approval = self.gateway.approvals.by_call(call_id)
+            approval = self._approval_of(thread_id, state, interrupt)
             if approval is None or approval.status is ApprovalStatus.PENDING:
                 continue
             if approval.status is ApprovalStatus.REJECTED:
@@ -209,13 +209,15 @@ class Assistant:
         )
         return self._resume(actor, thread_id)
 
+    def _approval_of(self, thread_id: str, state: Any, interrupt: Any) -> Approval | None:
+        key = call_key(thread_id, interrupt.value.get("tool_call_id"), state.values)
+        return self.gateway.approvals.by_call(key) if key else None
+
     def pending(self, thread_id: str) -> list[dict[str, Any]]:
         state = self.agent.get_state(self._config(thread_id))
         approvals = []
         for interrupt in state.interrupts:
-            approval = self.gateway.approvals.by_call(
-                f"{thread_id}:{interrupt.value.get('tool_call_id')}"
-            )
+            approval = self._approval_of(thread_id, state, interrupt)
             if approval is not None and approval.status is ApprovalStatus.PENDING:
                 approvals.append(approval.public())
         return approvals

@@ -13,7 +13,7 @@ from typing import Annotated, Any, cast
 from langchain.agents.middleware import InterruptOnConfig
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain.tools import ToolRuntime
-from langchain_core.messages import ToolCall, ToolMessage
+from langchain_core.messages import HumanMessage, ToolCall, ToolMessage
 from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 from pydantic import create_model
 
@@ -48,9 +48,14 @@ def artifact(outcome: CallOutcome) -> dict[str, Any]:
     return data
 
 
-def call_key(ctx: AgentContext, tool_call_id: str | None) -> str | None:
-    """Approval call ids are per thread: model-issued ids are only unique within one."""
-    return f"{ctx.thread_id}:{tool_call_id}" if tool_call_id else None
+def call_key(thread_id: str, tool_call_id: str | None, state: Any) -> str | None:
+    """The approval key of a tool call: thread, user turn and the model's call id. Models only
+    promise call ids unique within a turn (some reuse `call_0` every turn)."""
+    if not tool_call_id:
+        return None
+    messages = state.get("messages", []) if isinstance(state, dict) else []
+    turn = sum(1 for m in messages if isinstance(m, HumanMessage))
+    return f"{thread_id}:{turn}:{tool_call_id}"
 
 
 def tainted(state: Any) -> bool:
@@ -112,7 +117,7 @@ class GatewayTools:
 
         def run(runtime: ToolRuntime, **kwargs: Any) -> tuple[str, dict[str, Any]]:
             ctx = cast(AgentContext, runtime.context)
-            key = call_key(ctx, runtime.tool_call_id)
+            key = call_key(ctx.thread_id, runtime.tool_call_id, runtime.state)
             outcome = proposed.pop(key, None) if key else None
             if outcome is None:
                 outcome = gateway.call(
@@ -156,7 +161,7 @@ class GatewayTools:
         if ctx.dry_run:
             return False
         call = request.tool_call
-        key = call_key(ctx, call.get("id"))
+        key = call_key(ctx.thread_id, call.get("id"), request.state)
         outcome = self.gateway.call(
             ctx.actor,
             call["name"],
@@ -176,7 +181,7 @@ class GatewayTools:
     def describe(self, tool_call: ToolCall, state: Any, runtime: Any) -> str:
         """The interrupt's description: the approval card as JSON (id, preview, command)."""
         ctx: AgentContext = runtime.context
-        key = call_key(ctx, tool_call.get("id"))
+        key = call_key(ctx.thread_id, tool_call.get("id"), state)
         approval = self.gateway.approvals.by_call(key) if key else None
         return json.dumps(approval.public() if approval else {}, default=str)
 

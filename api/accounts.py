@@ -67,6 +67,19 @@ class Accounts:
             return None
         return Actor(row.name, Role(row.role))
 
+    def current_role(self, name: str) -> Role | None:
+        """The role a user or bot (`bot:NAME`) has now; None when disabled, revoked or gone."""
+        with self.sessions() as session:
+            if name.startswith("bot:"):
+                row = session.scalars(
+                    select(BotTokenRow).where(
+                        BotTokenRow.name == name[4:], BotTokenRow.revoked.is_(False)
+                    )
+                ).first()
+                return Role(row.role) if row else None
+            user = session.get(UserRow, name)
+            return Role(user.role) if user and not user.disabled else None
+
     def list_users(self) -> list[dict[str, Any]]:
         with self.sessions() as session:
             rows = session.scalars(select(UserRow).order_by(UserRow.name))

@@ -31,11 +31,13 @@ def build_services(
     from tools.factory import build_gateway
 
     gateway = gateway or build_gateway(settings)
+    accounts = Accounts(gateway.approvals.sessions)
+    gateway.current_role = accounts.current_role
     return Services(
         settings=settings,
         gateway=gateway,
         assistant=build_assistant(settings, gateway, model=model),
-        accounts=Accounts(gateway.approvals.sessions),
+        accounts=accounts,
         tokens=TokenService(
             load_jwt_secret(settings),
             settings.jwt_issuer,

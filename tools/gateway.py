@@ -8,6 +8,7 @@ changed, it does not run.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -83,6 +84,9 @@ class ToolGateway:
         self.approvals = ApprovalStore(sessions, approval_ttl_seconds)
         self.audit = AuditLog(sessions)
         self.ctx = ToolContext(docker=docker, log_tail_max=log_tail_max, policy=policy)
+        # Who the requester is *now* (role changed, user disabled, bot token revoked); set by
+        # the API from its accounts. None: trust the role recorded with the request.
+        self.current_role: Callable[[str], Role | None] | None = None
 
     @property
     def host(self) -> str:
@@ -289,7 +293,9 @@ class ToolGateway:
         outcome.approval = self.approvals.get(approval.id).public()
         outcome.call_id = approval.call_id
         if final is ApprovalStatus.STALE:
-            raise ApprovalTargetChanged(outcome.message)
+            if outcome.error_code == "target_changed":
+                raise ApprovalTargetChanged(outcome.message)
+            raise PolicyDenied(outcome.message)
         return outcome
 
     def _run_approved(self, approval: Approval, requester: Actor, audit: dict[str, Any]) -> (
@@ -313,6 +319,13 @@ class ToolGateway:
             )
             self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
             return CallOutcome(spec.name, norm, "denied", message, error_code="target_changed")
+        if self.current_role is not None:
+            role = self.current_role(requester.name)
+            if role is None:
+                message = f"not run: {requester.name} is no longer an active user or token"
+                self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
+                return CallOutcome(spec.name, norm, "denied", message, error_code="denied")
+            requester = Actor(requester.name, role, requester.kind)
         decision = self.policy.decide(requester, spec.name, spec.risk, plan)
         if decision.verdict is Verdict.DENY:
             message = f"not run: {decision.reason}"

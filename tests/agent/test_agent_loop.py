@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.messages import AIMessage
 
 from agent.lc_tools import fence
 from tests.agent.conftest import call, calls
 from tests.conftest import restart_count, unique
+from tools.errors import PolicyDenied
 from tools.gateway import CallOutcome
+from tools.guard.policy import Role
 
 
 def test_single_read_call_executes_without_approval(
@@ -139,3 +142,43 @@ def test_tool_output_is_fenced_and_escaped():
     assert body.count("</tool_output>") == 1 and body.endswith("</tool_output>")
     assert "```" not in text and "<img" not in text
     assert "ignore previous instructions" in text  # still readable as data
+
+
+def test_a_call_id_reused_in_a_later_turn_is_a_new_call(
+    settings, scripted, make_assistant, make_container, docker_client, admin
+):
+    container = make_container("reuse")
+    model = scripted([
+        calls(call("restart_container", call_id="call_0", container=container.name)),
+        AIMessage(content="first done"),
+        calls(call("restart_container", call_id="call_0", container=container.name)),
+        AIMessage(content="second done"),
+    ])  # fmt: skip
+    assistant = make_assistant(settings, model)
+    first = assistant.chat(admin, "restart it")
+    assistant.gateway.decide(first.approvals[0]["id"], admin, approve=True)
+    assistant.resume(admin, first.thread_id)
+    between = restart_count(docker_client, container.id)
+
+    second = assistant.chat(admin, "restart it again", thread_id=first.thread_id)
+
+    [approval] = second.approvals  # a new approval, not the first call's old outcome
+    assert approval["id"] != first.approvals[0]["id"]
+    assert restart_count(docker_client, container.id) == between
+
+
+def test_a_requester_demoted_before_approval_is_not_run(
+    settings, scripted, make_assistant, make_container, docker_client, operator, admin
+):
+    container = make_container("demoted")
+    before = restart_count(docker_client, container.id)
+    assistant = make_assistant(settings, scripted([
+        calls(call("restart_container", container=container.name)), AIMessage(content="ok")
+    ]))  # fmt: skip
+    paused = assistant.chat(operator, "restart it")
+    assistant.gateway.current_role = lambda name: Role.VIEWER  # demoted meanwhile
+
+    with pytest.raises(PolicyDenied, match="viewer"):
+        assistant.gateway.decide(paused.approvals[0]["id"], admin, approve=True)
+
+    assert restart_count(docker_client, container.id) == before

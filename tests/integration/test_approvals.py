@@ -19,6 +19,7 @@ from tools.errors import (
     ApprovalForbidden,
     ApprovalNotFound,
     ApprovalTargetChanged,
+    PolicyDenied,
 )
 from tools.guard.policy import Actor, Role
 
@@ -206,7 +207,7 @@ def test_policy_is_rechecked_when_the_approval_runs(gateway, make_container, doc
     approval_id = propose_restart(gateway, admin, container)
     gateway.policy.protected_names.append(container.name)  # protected after the proposal
 
-    with pytest.raises(ApprovalTargetChanged, match="protected name pattern"):
+    with pytest.raises(PolicyDenied, match="protected name pattern"):
         gateway.decide(approval_id, admin, approve=True)
 
     assert restart_count(docker_client, container.id) == before
