@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv up test test-all lint bench
+.PHONY: venv up test test-all image bench
 
 $(BIN)/dockerdeployer: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,3 +30,6 @@ test-all: venv
 bench: venv
 	bash scripts/ensure-engine.sh
 	$(BIN)/python benchmarks/list_containers.py
+
+image:
+	bash scripts/build-image.sh

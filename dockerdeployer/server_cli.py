@@ -40,11 +40,11 @@ def ensure_first_admin(settings: Settings) -> None:
     print("=" * 72, flush=True)
 
 
-def _ui_process(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def _ui_process(settings: Settings) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DOCKERDEPLOYER_API_URL": settings.resolved_api_url}
     command = [
         sys.executable, "-m", "streamlit", "run", str(UI_SCRIPT),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.port", str(settings.ui_port), "--server.address", settings.ui_host,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env)
@@ -84,10 +84,13 @@ def register(app: typer.Typer) -> None:
         _serve(settings)
 
     @app.command()
-    def ui(port: int = typer.Option(None, help="Port (default 8501).")) -> None:
+    def ui(
+        host: str = typer.Option(None, help="Bind address (default 127.0.0.1)."),
+        port: int = typer.Option(None, help="Port (default 8501)."),
+    ) -> None:
         """Run the web console (it talks to the API at DOCKERDEPLOYER_API_URL)."""
-        settings = Settings()
-        raise typer.Exit(_ui_process(settings, port or settings.ui_port).wait())
+        settings = load_settings(ui_host=host, ui_port=port)
+        raise typer.Exit(_ui_process(settings).wait())
 
     @app.command()
     def up(
@@ -97,7 +100,7 @@ def register(app: typer.Typer) -> None:
         """The main job: API and web console on localhost, with embedded defaults."""
         settings = load_settings(api_port=port, ui_port=ui_port)
         ensure_first_admin(settings)
-        console = _ui_process(settings, settings.ui_port)
+        console = _ui_process(settings)
         print(f"Console: http://127.0.0.1:{settings.ui_port}")
         print(f"API:     {settings.resolved_api_url}/docs")
         print(f"State:   {settings.home}")

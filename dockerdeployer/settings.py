@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     # API and console.
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    ui_host: str = "127.0.0.1"
     ui_port: int = Field(default=8501, ge=1, le=65535)
     api_url: str | None = Field(default=None, description="Where the console finds the API.")
     jwt_secret: SecretStr | None = Field(

@@ -64,12 +64,15 @@ def permission_fix(sock: str) -> str:
         group = grp.getgrgid(gid).gr_name
     except KeyError:
         group = str(gid)
-    user = _user_name()
-    return (
+    compose = (
         f"The socket {sock} belongs to group {group} (gid {gid}). In compose, add to the "
-        f'service: group_add: ["{gid}"] (export DOCKER_GID=$(stat -c %g {sock})); on a host, '
-        f"add the user to that group: sudo usermod -aG {group} {user} (then log in again). "
-        "Do not run the assistant as root to get around this."
+        f'service: group_add: ["{gid}"] (export DOCKER_GID=$(stat -c %g {sock}))'
+    )
+    if os.path.exists("/.dockerenv"):  # inside a container only group_add can help
+        return compose + ". Do not run the assistant as root to get around this."
+    return (
+        f"{compose}; on a host, add the user to that group: sudo usermod -aG {group} "
+        f"{_user_name()} (then log in again). Do not run the assistant as root to get around this."
     )
 
 
@@ -281,6 +284,7 @@ def diagnose(engine: Engine) -> Diagnosis:
     except DockerDeployerError as exc:
         diagnosis.problem = exc.message
         if isinstance(exc, EnginePermissionDenied) and sock:
+            diagnosis.problem = f"Permission denied opening the Docker socket {sock}"
             diagnosis.fix = permission_fix(sock)
         elif sock and not (diagnosis.socket and diagnosis.socket.exists):
             diagnosis.fix = "Start the Docker engine (systemctl start docker, or run dockerd)."
