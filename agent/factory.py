@@ -23,6 +23,7 @@ from agent.assistant import Assistant
 from agent.context import AgentContext
 from agent.lc_tools import GatewayTools
 from dockerdeployer.settings import Settings
+from tools.errors import DockerDeployerError
 from tools.gateway import ToolGateway
 
 MODEL_CALLS_PER_RUN = 12
@@ -78,6 +79,16 @@ def build_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
     return saver
 
 
+def deployment_features(settings: Settings, gateway: ToolGateway) -> frozenset[str]:
+    features = {"compose"} if settings.compose_dirs else set()
+    try:
+        if gateway.docker.system_info().swarm == "active":
+            features.add("swarm")
+    except DockerDeployerError:
+        pass  # engine down at start: offer what works without it
+    return frozenset(features)
+
+
 def build_agent(
     settings: Settings,
     gateway: ToolGateway,
@@ -85,7 +96,7 @@ def build_agent(
     model: BaseChatModel | None = None,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
 ) -> Any:
-    tools = GatewayTools(gateway)
+    tools = GatewayTools(gateway, deployment_features(settings, gateway))
     middleware: list[Any] = [
         # First, so it wraps the tool call: the guard decides, then a person, then the tool.
         HumanInTheLoopMiddleware(interrupt_on=tools.interrupt_on(), interrupt_mode="per_call"),

@@ -101,9 +101,11 @@ class _CompactTool(StructuredTool):
 class GatewayTools:
     """Builds the LangChain tools and the approval hooks over one gateway."""
 
-    def __init__(self, gateway: ToolGateway) -> None:
+    def __init__(self, gateway: ToolGateway, features: frozenset[str] = frozenset()) -> None:
+        """`features`: what this deployment has ("swarm", "compose"); tools needing anything
+        else are not offered to the model (each offered tool costs tokens on every call)."""
         self.gateway = gateway
-        self.specs = {spec.name: spec for spec in all_tools()}
+        self.specs = {s.name: s for s in all_tools() if s.needs is None or s.needs in features}
         # Outcome of the pre-run proposal for calls that will not pause (denied, failed), so
         # the tool returns it instead of asking the guard (and the audit log) a second time.
         self._proposed: dict[str, CallOutcome] = {}
@@ -140,6 +142,8 @@ class GatewayTools:
         )
         model_schema = compact_schema(spec.input_model.model_json_schema())
         model_schema.pop("description", None)  # the tool description already says it
+        if not getattr(self.gateway, "multi_host", False):
+            model_schema.get("properties", {}).pop("host", None)
         return _CompactTool(
             name=spec.name,
             description=spec.description,

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         description="Engine URL; unset means the docker SDK's conventions (DOCKER_HOST, TLS vars).",
     )
     docker_timeout: float = Field(default=30.0, gt=0)
+    hosts: CsvList = Field(
+        default_factory=list,
+        description="Named engines 'name=url,...' (unix://, ssh://, tcp://); unset: one host.",
+    )
+    compose_dirs: CsvList = Field(
+        default_factory=list, description="Directories whose compose projects may be used."
+    )
 
     # Guard policy.
     protected_names: CsvList = Field(
@@ -70,12 +77,27 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
-    @field_validator("protected_names", "protected_labels", "auto_approve_roles", mode="before")
+    @field_validator(
+        "protected_names", "protected_labels", "auto_approve_roles", "hosts", "compose_dirs",
+        mode="before",
+    )
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    def host_urls(self) -> dict[str, str | None]:
+        """name -> engine URL; one host named 'local' (SDK conventions) when none are set."""
+        if not self.hosts:
+            return {"local": self.docker_host}
+        urls: dict[str, str | None] = {}
+        for item in self.hosts:
+            name, sep, url = item.partition("=")
+            if not sep or not name.strip() or not url.strip():
+                raise ValueError(f"DOCKERDEPLOYER_HOSTS entry {item!r} is not name=url")
+            urls[name.strip()] = url.strip()
+        return urls
 
     @property
     def resolved_database_url(self) -> str:

@@ -32,9 +32,18 @@ def build_gateway(
     policy = Policy.from_settings(
         settings.protected_names, settings.protected_labels, settings.auto_approve_roles
     )
-    manager = DockerManager(engine or build_engine(settings), settings.output_bytes_max)
+    if engine is not None:
+        managers = {engine.name: DockerManager(engine, settings.output_bytes_max)}
+    else:
+        managers = {
+            name: DockerManager(
+                Engine(host=url, timeout=settings.docker_timeout, name=name),
+                settings.output_bytes_max,
+            )
+            for name, url in settings.host_urls().items()
+        }
     return ToolGateway(
-        manager,
+        managers,
         policy,
         sessions or build_sessions(settings),
         approval_ttl_seconds=settings.approval_ttl_seconds,

@@ -8,7 +8,7 @@ changed, it does not run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from tools.errors import (
     ApprovalExpired,
     ApprovalForbidden,
     ApprovalTargetChanged,
+    ContainerNotFound,
     DockerDeployerError,
     InvalidArguments,
     PolicyDenied,
@@ -33,6 +34,10 @@ from tools.plan import ActionPlan, binding_key
 from tools.schemas import ToolInput
 
 log = logging.getLogger(__name__)
+
+ALL_HOSTS = "all"
+# Reads that, with several hosts and none named, answer for every host at once.
+EVERYWHERE_TOOLS = frozenset({"list_containers"})
 
 Status = Literal["executed", "pending_approval", "rejected", "denied", "failed", "planned"]
 
@@ -72,25 +77,80 @@ def validation_message(exc: ValidationError) -> str:
 class ToolGateway:
     def __init__(
         self,
-        docker: DockerManager,
+        docker: DockerManager | Mapping[str, DockerManager],
         policy: Policy,
         sessions: sessionmaker[Any],
         *,
         approval_ttl_seconds: int = 600,
         log_tail_max: int = 1000,
     ) -> None:
-        self.docker = docker
+        managers = dict(docker) if isinstance(docker, Mapping) else {docker.host: docker}
+        self.managers: dict[str, DockerManager] = managers
+        self.default_host = next(iter(managers))
+        self.docker = managers[self.default_host]
         self.policy = policy
         self.approvals = ApprovalStore(sessions, approval_ttl_seconds)
         self.audit = AuditLog(sessions)
-        self.ctx = ToolContext(docker=docker, log_tail_max=log_tail_max, policy=policy)
+        self._contexts = {
+            name: ToolContext(docker=manager, log_tail_max=log_tail_max, policy=policy)
+            for name, manager in managers.items()
+        }
+        self.ctx = self._contexts[self.default_host]
         # Who the requester is *now* (role changed, user disabled, bot token revoked); set by
         # the API from its accounts. None: trust the role recorded with the request.
         self.current_role: Callable[[str], Role | None] | None = None
 
     @property
     def host(self) -> str:
-        return self.docker.host
+        return self.default_host
+
+    @property
+    def multi_host(self) -> bool:
+        return len(self.managers) > 1
+
+    def ctx_for(self, host: str) -> ToolContext:
+        try:
+            return self._contexts[host]
+        except KeyError:
+            known = ", ".join(self._contexts)
+            raise InvalidArguments(f"unknown host {host!r}; configured hosts: {known}") from None
+
+    def resolve_host(self, spec: ToolSpec, args: ToolInput, risk: Risk) -> str:
+        """Which host a call acts on. With several hosts, a call naming a container goes where
+        that container is (and must be unambiguous); other changes must name their host."""
+        host = getattr(args, "host", None)
+        if host == ALL_HOSTS:
+            if spec.name not in EVERYWHERE_TOOLS:
+                raise InvalidArguments(f"{spec.name} runs on one host; name it")
+            return ALL_HOSTS
+        if host is not None:
+            self.ctx_for(host)
+            return str(host)
+        if not self.multi_host:
+            return self.default_host
+        if spec.name in EVERYWHERE_TOOLS:
+            return ALL_HOSTS
+        container = getattr(args, "container", None)
+        if container is not None:
+            found = []
+            for name, manager in self.managers.items():
+                try:
+                    manager.resolve_container(container)
+                except DockerDeployerError:
+                    continue
+                found.append(name)
+            if len(found) == 1:
+                return found[0]
+            if found:
+                raise InvalidArguments(
+                    f"{container!r} exists on hosts {', '.join(found)}; say which host"
+                )
+            raise ContainerNotFound(f"No container named {container!r} on any host.")
+        if risk is Risk.READ:
+            return self.default_host
+        raise InvalidArguments(
+            f"{spec.name} needs a host: one of {', '.join(self.managers)}"
+        )
 
     # --- planning -------------------------------------------------------------------------------
 
@@ -107,8 +167,10 @@ class ToolGateway:
     ):
         """What a call would do and what the guard says, without doing or recording it."""
         spec, args = self.validate(tool, raw_args)
-        plan = spec.plan(self.ctx, args)
-        return self.policy.decide(actor, spec.name, spec.risk, plan), plan
+        risk = spec.risk_for(args)
+        host = self.resolve_host(spec, args, risk)
+        plan = spec.plan(self.ctx_for(self.default_host if host == ALL_HOSTS else host), args)
+        return self.policy.decide(actor, spec.name, risk, plan), plan
 
     # --- calls ------------------------------------------------------------------------------------
 
@@ -148,21 +210,27 @@ class ToolGateway:
             self.audit.record("invalid", actor, tool, raw_args, message=exc.message, **audit)
             return CallOutcome(tool, raw_args, "failed", exc.message, error_code=exc.code)
         norm = args.model_dump(mode="json", exclude_defaults=True)
-        denial = self.policy.role_denial(actor, spec.name, spec.risk)
+        risk = spec.risk_for(args)
+        denial = self.policy.role_denial(actor, spec.name, risk)
         if denial is not None:  # before planning: no "is running" or "no such container" hints
             self.audit.record("denied", actor, tool, norm, message=denial.reason, **audit)
             return CallOutcome(tool, norm, "denied", denial.reason, error_code="denied")
         try:
-            plan = spec.plan(self.ctx, args)
+            host = self.resolve_host(spec, args, risk)
+            if host == ALL_HOSTS:
+                return self._everywhere(actor, spec, args, norm, audit)
+            audit["host"] = host
+            ctx = self.ctx_for(host)
+            plan = spec.plan(ctx, args)
         except DockerDeployerError as exc:
             self.audit.record("failed", actor, tool, norm, message=exc.message, **audit)
             return CallOutcome(tool, norm, "failed", exc.message, error_code=exc.code)
-        decision = self.policy.decide(actor, spec.name, spec.risk, plan, tainted=tainted)
+        decision = self.policy.decide(actor, spec.name, risk, plan, tainted=tainted)
         if decision.verdict is Verdict.DENY:
             self.audit.record("denied", actor, tool, norm, message=decision.reason, **audit)
             return CallOutcome(tool, norm, "denied", decision.reason, error_code="denied")
         allowed_unrun = propose_only and decision.verdict is Verdict.ALLOW
-        if (dry_run and spec.risk is not Risk.READ) or allowed_unrun:
+        if (dry_run and risk is not Risk.READ) or allowed_unrun:
             return CallOutcome(
                 tool, norm, "planned", plan.summary, call_id=call_id, preview=plan.preview()
             )
@@ -171,11 +239,11 @@ class ToolGateway:
                 call_id=call_id,
                 thread_id=thread_id,
                 tool=spec.name,
-                host=self.host,
+                host=host,
                 args=norm,
-                binding=binding_key(spec.name, norm, plan, self.host),
+                binding=binding_key(spec.name, norm, plan, host),
                 preview=plan.preview(),
-                risk=spec.risk.value,
+                risk=risk.value,
                 required_role=decision.required_role.value,
                 requested_by=actor.name,
                 requested_role=actor.role.value,
@@ -199,10 +267,36 @@ class ToolGateway:
                 call_id=call_id,
                 preview=plan.preview(),
             )
-        return self._execute(actor, spec, args, norm, plan, audit)
+        return self._execute(ctx, actor, spec, args, norm, plan, audit)
+
+    def _everywhere(
+        self,
+        actor: Actor,
+        spec: ToolSpec,
+        args: ToolInput,
+        norm: dict[str, Any],
+        audit: dict[str, Any],
+    ) -> CallOutcome:
+        """A read across every host: one answer, with the hosts that did not answer named."""
+        merged: list[Any] = []
+        down: list[str] = []
+        for name, ctx in self._contexts.items():
+            try:
+                merged += to_jsonable(spec.run(ctx, args, ActionPlan(summary="read")))
+            except DockerDeployerError as exc:
+                down.append(f"{name}: {exc.message}")
+        message = "done" if not down else "some hosts did not answer: " + "; ".join(down)
+        if down and not merged and len(down) == len(self._contexts):
+            self.audit.record("failed", actor, spec.name, norm, message=message, **audit)
+            return CallOutcome(spec.name, norm, "failed", message, error_code="engine_unavailable")
+        self.audit.record(
+            "executed", actor, spec.name, norm, message=message, **{**audit, "host": ALL_HOSTS}
+        )
+        return CallOutcome(spec.name, norm, "executed", message, result=merged)
 
     def _execute(
         self,
+        ctx: ToolContext,
         actor: Actor,
         spec: ToolSpec,
         args: ToolInput,
@@ -216,7 +310,7 @@ class ToolGateway:
             "approval_id": approval_id, "approver": approver, "targets": plan.target_ids()
         }  # fmt: skip
         try:
-            result = to_jsonable(spec.run(self.ctx, args, plan))
+            result = to_jsonable(spec.run(ctx, args, plan))
         except DockerDeployerError as exc:
             self.audit.record(
                 "failed", actor, spec.name, norm, message=exc.message, **audit, **extra
@@ -304,7 +398,8 @@ class ToolGateway:
         """Re-plan and re-check now; run only if it is still exactly what was approved."""
         try:
             spec, args = self.validate(approval.tool, approval.args)
-            plan = spec.plan(self.ctx, args)
+            ctx = self.ctx_for(approval.host)
+            plan = spec.plan(ctx, args)
         except DockerDeployerError as exc:
             message = f"not run: {exc.message}"
             self.audit.record(
@@ -312,7 +407,7 @@ class ToolGateway:
             )
             return CallOutcome(approval.tool, approval.args, "failed", message, error_code=exc.code)
         norm = args.model_dump(mode="json", exclude_defaults=True)
-        if binding_key(spec.name, norm, plan, self.host) != approval.binding:
+        if binding_key(spec.name, norm, plan, approval.host) != approval.binding:
             message = (
                 "not run: what this approval named has changed since it was requested "
                 f"(now: {plan.summary}); ask again"
@@ -326,7 +421,7 @@ class ToolGateway:
                 self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
                 return CallOutcome(spec.name, norm, "denied", message, error_code="denied")
             requester = Actor(requester.name, role, requester.kind)
-        decision = self.policy.decide(requester, spec.name, spec.risk, plan)
+        decision = self.policy.decide(requester, spec.name, spec.risk_for(args), plan)
         if decision.verdict is Verdict.DENY:
             message = f"not run: {decision.reason}"
             self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
@@ -335,7 +430,7 @@ class ToolGateway:
             k: v for k, v in audit.items() if k not in ("approval_id", "approver")
         }
         return self._execute(
-            requester, spec, args, norm, plan, plain,
+            ctx, requester, spec, args, norm, plan, plain,
             approval_id=approval.id, approver=audit["approver"],
         )  # fmt: skip
 

@@ -46,6 +46,13 @@ Host = Annotated[
 class ToolInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=10_000)
 
+    host: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Docker host name ('all' to list everywhere); omit for the usual host.",
+    )
+
 
 class ContainerInput(ToolInput):
     container: ContainerRef = Field(description="Container name or ID.")

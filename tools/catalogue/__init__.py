@@ -41,6 +41,11 @@ class ToolSpec:
     input_model: type[ToolInput]
     run: Runner
     plan: Planner
+    risk_of: Callable[[Any], Risk] | None = None  # when arguments change the risk
+    needs: str | None = None  # "swarm" | "compose": offered to a model only where available
+
+    def risk_for(self, args: Any) -> Risk:
+        return self.risk_of(args) if self.risk_of else self.risk
 
     @property
     def description(self) -> str:
@@ -57,13 +62,20 @@ def _no_plan(ctx: ToolContext, args: Any) -> ActionPlan:
     return ActionPlan(summary="read")
 
 
-def tool(risk: Risk, input_model: type[ToolInput], plan: Planner | None = None) -> (
-    Callable[[Runner], Runner]
-):
+def tool(
+    risk: Risk,
+    input_model: type[ToolInput],
+    plan: Planner | None = None,
+    *,
+    risk_of: Callable[[Any], Risk] | None = None,
+    needs: str | None = None,
+) -> Callable[[Runner], Runner]:
     """Register a tool function under its own name (the public tool name)."""
 
     def register(fn: Runner) -> Runner:
-        CATALOGUE[fn.__name__] = ToolSpec(fn.__name__, risk, input_model, fn, plan or _no_plan)
+        CATALOGUE[fn.__name__] = ToolSpec(
+            fn.__name__, risk, input_model, fn, plan or _no_plan, risk_of, needs
+        )
         return fn
 
     return register
@@ -92,4 +104,4 @@ def to_jsonable(result: Any) -> Any:
 
 def _load() -> None:
     # Importing the modules registers their tools.
-    from tools.catalogue import containers, images, system  # noqa: F401
+    from tools.catalogue import compose, containers, images, swarm, system, updates  # noqa: F401

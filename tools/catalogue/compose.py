@@ -1,0 +1,1 @@
+"""compose tools (being written)."""

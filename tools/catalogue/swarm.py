@@ -1,0 +1,1 @@
+"""swarm tools (being written)."""

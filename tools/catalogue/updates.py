@@ -1,0 +1,1 @@
+"""updates tools (being written)."""
