@@ -293,3 +293,105 @@ class ActionResult(BaseModel):
     output: str | None = None
     exit_code: int | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- image updates ----------------------------------------------------------------------------
+
+
+class UpdateContainerImageInput(ContainerInput):
+    image: ImageRef | None = Field(
+        default=None, description="New image, e.g. api:v2; omit to refresh the current tag."
+    )
+    health_timeout: int = Field(
+        default=30, ge=3, le=600, description="Seconds to wait for healthy/running."
+    )
+
+
+class CheckImageUpdateInput(ContainerInput):
+    pass
+
+
+# --- compose projects -------------------------------------------------------------------------
+
+ProjectName = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Compose project name.")
+]
+ServiceName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+
+
+class ComposeProjectInput(ToolInput):
+    project: ProjectName
+
+
+class ComposeUpInput(ComposeProjectInput):
+    service: ServiceName | None = Field(default=None, description="Only this service.")
+
+
+class ComposeDownInput(ComposeProjectInput):
+    volumes: bool = Field(default=False, description="Also delete its volumes (destructive).")
+
+
+class ComposePsInput(ToolInput):
+    project: ProjectName | None = Field(default=None, description="Omit to list projects.")
+
+
+class ComposeLogsInput(ComposeProjectInput):
+    service: ServiceName | None = None
+    tail: int = Field(default=100, ge=1, le=10_000)
+
+
+class ComposeRestartInput(ComposeProjectInput):
+    service: ServiceName | None = Field(default=None, description="Omit for all services.")
+
+
+# --- swarm services ---------------------------------------------------------------------------
+
+
+class ServiceInput(ToolInput):
+    service: ServiceName = Field(description="Swarm service name or ID.")
+
+
+class ListServicesInput(ToolInput):
+    pass
+
+
+class ScaleServiceInput(ServiceInput):
+    replicas: int = Field(ge=0, le=1000)
+
+
+class UpdateServiceInput(ServiceInput):
+    image: ImageRef | None = None
+    env: dict[str, str] | None = Field(default=None, description="Variables to set.")
+    replicas: int | None = Field(default=None, ge=0, le=1000)
+
+
+class RollbackServiceInput(ServiceInput):
+    pass
+
+
+class RestartServiceInput(ServiceInput):
+    pass
+
+
+class ServiceLogsInput(ServiceInput):
+    tail: int = Field(default=100, ge=1, le=10_000)
+
+
+class StackDeployInput(ToolInput):
+    project: ProjectName = Field(description="Compose project (directory) to deploy.")
+    stack: ProjectName | None = Field(default=None, description="Stack name; default project.")
+
+
+class StackRemoveInput(ToolInput):
+    stack: ProjectName
+
+
+class ServiceSummary(BaseModel):
+    id: str
+    name: str
+    image: str
+    mode: str
+    replicas: int | None
+    running: int
+    updated: str
+    host: str = "local"
