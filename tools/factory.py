@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import sessionmaker
@@ -48,4 +49,5 @@ def build_gateway(
         sessions or build_sessions(settings),
         approval_ttl_seconds=settings.approval_ttl_seconds,
         log_tail_max=settings.log_tail_max,
+        compose_dirs=[Path(d).expanduser() for d in settings.compose_dirs],
     )

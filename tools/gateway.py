@@ -8,8 +8,9 @@ changed, it does not run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -83,6 +84,7 @@ class ToolGateway:
         *,
         approval_ttl_seconds: int = 600,
         log_tail_max: int = 1000,
+        compose_dirs: Sequence[Path] = (),
     ) -> None:
         managers = dict(docker) if isinstance(docker, Mapping) else {docker.host: docker}
         self.managers: dict[str, DockerManager] = managers
@@ -92,7 +94,12 @@ class ToolGateway:
         self.approvals = ApprovalStore(sessions, approval_ttl_seconds)
         self.audit = AuditLog(sessions)
         self._contexts = {
-            name: ToolContext(docker=manager, log_tail_max=log_tail_max, policy=policy)
+            name: ToolContext(
+                docker=manager,
+                log_tail_max=log_tail_max,
+                policy=policy,
+                compose_dirs=tuple(Path(d) for d in compose_dirs),
+            )
             for name, manager in managers.items()
         }
         self.ctx = self._contexts[self.default_host]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ class ToolContext:
     docker: DockerManager
     log_tail_max: int = 1000
     policy: Policy | None = None  # lets bulk tools (prune) skip protected objects up front
+    compose_dirs: tuple[Path, ...] = ()  # where compose projects may be read from
 
 
 Planner = Callable[[ToolContext, Any], ActionPlan]
