@@ -298,8 +298,17 @@ class ActionResult(BaseModel):
 # --- image updates ----------------------------------------------------------------------------
 
 
+def _image_or_tag(value: str) -> str:
+    value = value.strip()
+    if value.startswith(":"):
+        if not re.fullmatch(r":[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
+            raise ValueError(f"{value!r} is not a valid tag (e.g. :v2)")
+        return value
+    return _image_ref(value)
+
+
 class UpdateContainerImageInput(ContainerInput):
-    image: ImageRef | None = Field(
+    image: Annotated[str, AfterValidator(_image_or_tag)] | None = Field(
         default=None, description="New image, e.g. api:v2; omit to refresh the current tag."
     )
     health_timeout: int = Field(
