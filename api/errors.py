@@ -33,6 +33,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "engine_timeout": 504,
     "engine_error": 502,
     "model_unavailable": 503,
+    "compose_unavailable": 503,
+    "update_rolled_back": 409,
 }
 
 

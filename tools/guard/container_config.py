@@ -70,7 +70,7 @@ def _cap(name: str) -> str:
     return name[4:] if name.startswith("CAP_") else name
 
 
-def _bind_volume_reason(name: str, options: dict[str, Any] | None) -> str | None:
+def bind_volume_reason(name: str, options: dict[str, Any] | None) -> str | None:
     """A local volume created with `o=bind` is a bind mount in disguise."""
     if not options:
         return None
@@ -91,7 +91,7 @@ def _binds(binds: Iterable[str], lookup: VolumeLookup | None) -> list[str]:
             reason = sensitive_path_reason(source)
         elif lookup is not None:
             volume = lookup(source)
-            reason = _bind_volume_reason(source, (volume or {}).get("Options")) if volume else None
+            reason = bind_volume_reason(source, (volume or {}).get("Options")) if volume else None
         else:
             reason = None
         if reason:
@@ -108,10 +108,10 @@ def _mounts(mounts: Iterable[dict[str, Any]], lookup: VolumeLookup | None) -> li
             reason = sensitive_path_reason(source or "/")
         elif kind == "volume":
             driver = (mount.get("VolumeOptions") or {}).get("DriverConfig") or {}
-            reason = _bind_volume_reason(source, driver.get("Options"))
+            reason = bind_volume_reason(source, driver.get("Options"))
             if reason is None and source and lookup is not None:
                 volume = lookup(source)
-                reason = _bind_volume_reason(source, (volume or {}).get("Options"))
+                reason = bind_volume_reason(source, (volume or {}).get("Options"))
         else:
             reason = None
         if reason:

@@ -1,0 +1,204 @@
+"""Hard denials for compose projects: a compose file is not a way around the container guard.
+
+Each service of the *resolved* configuration (`docker compose config`: variables substituted,
+`extends` merged, relative paths made absolute) is translated to the engine HostConfig keys it
+would create its containers with, then judged by the same `host_config_violations` as
+`run_container`. Both output dialects are understood: Compose v1 (short volume strings,
+`volumes_from: [service:web:rw]`) and v2 (long syntax everywhere, top-level `name:`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from tools.guard.container_config import (
+    VolumeLookup,
+    bind_volume_reason,
+    host_config_violations,
+    sensitive_path_reason,
+)
+
+# Values here are data the container sees, not things the engine mounts or grants.
+_NOT_MOUNT_KEYS = frozenset(
+    {"environment", "labels", "command", "entrypoint", "healthcheck", "container_name"}
+)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _namespace(value: Any) -> str | None:
+    """Compose's `service:x` sharing is the engine's `container:x`."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return "container:" + text[len("service:") :] if text.startswith("service:") else text
+
+
+def _volume_name(key: str, definition: dict[str, Any], project: str | None) -> str:
+    """The engine name of a top-level volume: `name:`, the external name, or project_key."""
+    if definition.get("name"):
+        return str(definition["name"])
+    external = definition.get("external")
+    if isinstance(external, dict) and external.get("name"):
+        return str(external["name"])
+    if _truthy(external):
+        return key
+    return f"{project}_{key}" if project else key
+
+
+def _named_volume_mount(
+    source: str, top_volumes: dict[str, Any], project: str | None
+) -> dict[str, Any]:
+    definition = top_volumes.get(source)
+    if not isinstance(definition, dict):
+        definition = {}
+    return {
+        "Type": "volume",
+        "Source": _volume_name(source, definition, project),
+        "VolumeOptions": {"DriverConfig": {"Options": definition.get("driver_opts") or {}}},
+    }
+
+
+def _is_host_path(source: str) -> bool:
+    return source.startswith(("/", ".", "~"))
+
+
+def _volumes(
+    service: dict[str, Any], top_volumes: dict[str, Any], project: str | None
+) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+    """Binds, Mounts and extra problems from a service's `volumes`, short or long syntax."""
+    binds: list[str] = []
+    mounts: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for entry in _as_list(service.get("volumes")):
+        if isinstance(entry, str):
+            source, sep, rest = entry.partition(":")
+            if not sep:
+                continue  # `- /data`: an anonymous volume
+            if _is_host_path(source):
+                binds.append(f"{os.path.expanduser(source)}:{rest}")
+            else:
+                mounts.append(_named_volume_mount(source, top_volumes, project))
+        elif isinstance(entry, dict):
+            kind = str(entry.get("type") or "volume").lower()
+            source = str(entry.get("source") or "")
+            if kind == "bind":
+                mounts.append({"Type": "bind", "Source": os.path.expanduser(source) or "/"})
+            elif kind == "volume":
+                if source:
+                    mounts.append(_named_volume_mount(source, top_volumes, project))
+            elif kind == "npipe":
+                problems.append(f"named pipe mounts ({source}) are refused")
+            elif kind not in ("tmpfs", "image"):
+                problems.append(f"volume type {kind!r} is refused")
+    return binds, mounts, problems
+
+
+def _file_refs(
+    service: dict[str, Any], key: str, top_level: dict[str, Any]
+) -> Iterator[tuple[str, str]]:
+    """(name, host file) for each secret/config the service uses that is a host file
+    (outside Swarm, compose bind-mounts these into the container)."""
+    for ref in _as_list(service.get(key)):
+        name = ref.get("source") if isinstance(ref, dict) else ref
+        definition = top_level.get(str(name)) if name is not None else None
+        if isinstance(definition, dict) and definition.get("file"):
+            yield str(name), str(definition["file"])
+
+
+def _strings(value: Any, skip: frozenset[str] = frozenset()) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in skip:
+                yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def service_host_config(
+    service: dict[str, Any], config: dict[str, Any], project: str | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """The HostConfig a service's containers would get (the keys the guard judges), and
+    problems that have no HostConfig key (secret files, env files, odd mount types)."""
+    top_volumes = config.get("volumes") or {}
+    binds, mounts, problems = _volumes(service, top_volumes, project)
+    for key in ("secrets", "configs"):
+        for name, file in _file_refs(service, key, config.get(key) or {}):
+            binds.append(f"{file}:/run/{key}/{name}")
+    for env_file in _as_list(service.get("env_file")):
+        path = env_file.get("path") if isinstance(env_file, dict) else env_file
+        reason = sensitive_path_reason(str(path)) if path else None
+        if reason:
+            problems.append(f"env_file: {reason}")
+    host_config: dict[str, Any] = {
+        "Privileged": _truthy(service.get("privileged")),
+        "CapAdd": [str(c) for c in _as_list(service.get("cap_add"))],
+        "NetworkMode": service.get("network_mode"),
+        "PidMode": _namespace(service.get("pid")),
+        "IpcMode": service.get("ipc"),
+        "UTSMode": service.get("uts"),
+        "UsernsMode": service.get("userns_mode"),
+        "CgroupnsMode": service.get("cgroup"),
+        "Devices": _as_list(service.get("devices")),
+        "DeviceCgroupRules": _as_list(service.get("device_cgroup_rules")),
+        "SecurityOpt": [str(o) for o in _as_list(service.get("security_opt"))],
+        "VolumesFrom": _as_list(service.get("volumes_from")),
+        "Binds": binds,
+        "Mounts": mounts,
+    }
+    return host_config, problems
+
+
+def compose_violations(
+    config: dict[str, Any], volume_lookup: VolumeLookup | None = None, project: str | None = None
+) -> list[str]:
+    """Every reason this resolved compose configuration is refused (empty when acceptable).
+
+    `project` names the engine volumes compose would create (`<project>_<volume>`) so an
+    existing one is looked up; Compose v2 output carries the names itself.
+    """
+    config = config if isinstance(config, dict) else {}
+    project = project or (str(config["name"]) if config.get("name") else None)
+    problems: list[str] = []
+    services = config.get("services") or {}
+    for name, service in sorted(services.items(), key=lambda item: str(item[0])):
+        if not isinstance(service, dict):
+            continue
+        host_config, extra = service_host_config(service, config, project)
+        found = host_config_violations(host_config, volume_lookup) + extra
+        # The socket anywhere else it could reach the engine (devices, odd keys, new syntax).
+        if not any("docker.sock" in reason.lower() or "socket" in reason for reason in found):
+            for text in _strings(service, _NOT_MOUNT_KEYS):
+                if "docker.sock" in text.lower():
+                    found.append(f"mentions the Docker socket ({text}); refused")
+                    break
+        problems += [f"service {name}: {reason}" for reason in _unique(found)]
+    # A declared bind volume is refused even before a service uses it: it outlives the file.
+    for key, definition in sorted((config.get("volumes") or {}).items()):
+        if isinstance(definition, dict):
+            engine_name = _volume_name(str(key), definition, project)
+            reason = bind_volume_reason(engine_name, definition.get("driver_opts"))
+            if reason and not any(reason in p for p in problems):
+                problems.append(reason)
+    return problems
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
