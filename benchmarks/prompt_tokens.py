@@ -21,14 +21,25 @@ GOAL = 2500
 class _NoGateway:
     """Tool schemas need no engine; the gateway is only called when a tool runs."""
 
+    def __init__(self, multi_host: bool) -> None:
+        self.multi_host = multi_host
+
+
+def count(text: str) -> int:
+    return int(toktok.batch_count([text], "o200k_base")[0])
+
+
+def catalogue_tokens(features: frozenset[str], multi_host: bool) -> tuple[int, int]:
+    gateway = _NoGateway(multi_host)
+    tools = GatewayTools(gateway, features).tools()  # type: ignore[arg-type]
+    schemas = [convert_to_openai_tool(tool) for tool in tools]
+    return count(json.dumps(schemas, separators=(",", ":"))), len(schemas)
+
 
 def main() -> int:
-    tools = GatewayTools(_NoGateway()).tools()  # type: ignore[arg-type]
+    tools = GatewayTools(_NoGateway(False)).tools()  # type: ignore[arg-type]
     schemas = [convert_to_openai_tool(tool) for tool in tools]
     prompt = system_prompt()
-
-    def count(text: str) -> int:
-        return int(toktok.batch_count([text], "o200k_base")[0])
 
     per_tool = sorted(
         ((count(json.dumps(s, separators=(",", ":"))), s["function"]["name"]) for s in schemas),
@@ -42,7 +53,12 @@ def main() -> int:
     for tokens, name in per_tool[:5]:
         print(f"  {name:24s} {tokens:4d}")
     verdict = "ok" if total < GOAL else "OVER"
-    print(f"total per call     {total:5d} tokens (goal < {GOAL}: {verdict})")
+    print(f"total per call     {total:5d} tokens (goal < {GOAL}: {verdict})  [one host]")
+    everything, n = catalogue_tokens(frozenset({"swarm", "compose"}), multi_host=True)
+    print(
+        f"with swarm + compose + several hosts: {prompt_tokens + everything} tokens ({n} tools;"
+        " these tools are offered only where they work)"
+    )
     return 0 if total < GOAL else 1
 
 

@@ -106,4 +106,12 @@ def to_jsonable(result: Any) -> Any:
 
 def _load() -> None:
     # Importing the modules registers their tools.
-    from tools.catalogue import compose, containers, images, swarm, system, updates  # noqa: F401
+    from tools.catalogue import (  # noqa: F401
+        compose,
+        containers,
+        images,
+        stacks,
+        swarm,
+        system,
+        updates,
+    )
