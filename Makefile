@@ -19,6 +19,7 @@ up: venv
 
 test: venv
 	bash scripts/ensure-engine.sh
+	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest

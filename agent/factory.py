@@ -23,7 +23,6 @@ from agent.assistant import Assistant
 from agent.context import AgentContext
 from agent.lc_tools import GatewayTools
 from dockerdeployer.settings import Settings
-from tools.errors import DockerDeployerError
 from tools.gateway import ToolGateway
 
 MODEL_CALLS_PER_RUN = 12
@@ -81,11 +80,8 @@ def build_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
 
 def deployment_features(settings: Settings, gateway: ToolGateway) -> frozenset[str]:
     features = {"compose"} if settings.compose_dirs else set()
-    try:
-        if gateway.docker.system_info().swarm == "active":
-            features.add("swarm")
-    except DockerDeployerError:
-        pass  # engine down at start: offer what works without it
+    if gateway.swarm_hosts():
+        features.add("swarm")
     return frozenset(features)
 
 

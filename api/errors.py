@@ -34,6 +34,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "engine_error": 502,
     "model_unavailable": 503,
     "compose_unavailable": 503,
+    "not_swarm_manager": 409,
+    "service_not_found": 404,
     "update_rolled_back": 409,
 }
 

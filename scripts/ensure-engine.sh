@@ -13,6 +13,8 @@ command -v docker >/dev/null 2>&1 || need_apt+=(docker.io)
 [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q static || need_apt+=(busybox-static)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 command -v file >/dev/null 2>&1 || need_apt+=(file)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)        # second test engine (netns)
+command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
 
 if ! engine_answers; then
   if [ ${#need_apt[@]} -gt 0 ]; then

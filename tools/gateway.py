@@ -26,6 +26,8 @@ from tools.errors import (
     ApprovalTargetChanged,
     ContainerNotFound,
     DockerDeployerError,
+    EngineTimeout,
+    EngineUnavailable,
     InvalidArguments,
     PolicyDenied,
 )
@@ -103,6 +105,7 @@ class ToolGateway:
             for name, manager in managers.items()
         }
         self.ctx = self._contexts[self.default_host]
+        self._swarm_hosts: list[str] | None = None
         # Who the requester is *now* (role changed, user disabled, bot token revoked); set by
         # the API from its accounts. None: trust the role recorded with the request.
         self.current_role: Callable[[str], Role | None] | None = None
@@ -122,6 +125,19 @@ class ToolGateway:
             known = ", ".join(self._contexts)
             raise InvalidArguments(f"unknown host {host!r}; configured hosts: {known}") from None
 
+    def swarm_hosts(self) -> list[str]:
+        """Hosts whose engine is a swarm manager (asked once; an engine down counts as not)."""
+        if self._swarm_hosts is None:
+            found = []
+            for name, manager in self.managers.items():
+                try:
+                    if manager.system_info().swarm == "active":
+                        found.append(name)
+                except DockerDeployerError:
+                    continue
+            self._swarm_hosts = found
+        return self._swarm_hosts
+
     def resolve_host(self, spec: ToolSpec, args: ToolInput, risk: Risk) -> str:
         """Which host a call acts on. With several hosts, a call naming a container goes where
         that container is (and must be unambiguous); other changes must name their host."""
@@ -137,20 +153,36 @@ class ToolGateway:
             return self.default_host
         if spec.name in EVERYWHERE_TOOLS:
             return ALL_HOSTS
+        if spec.needs == "swarm" and len(self.swarm_hosts()) == 1:
+            return self.swarm_hosts()[0]  # one cluster: its manager is the host
         container = getattr(args, "container", None)
         if container is not None:
-            found = []
+            found: list[str] = []
+            down: list[str] = []  # a host that did not answer may hold it too
             for name, manager in self.managers.items():
                 try:
                     manager.resolve_container(container)
+                except (EngineUnavailable, EngineTimeout) as exc:
+                    down.append(f"{name}: {exc.message}")
+                    continue
                 except DockerDeployerError:
                     continue
                 found.append(name)
-            if len(found) == 1:
+            if len(found) == 1 and (not down or risk is Risk.READ):
                 return found[0]
-            if found:
+            if len(found) > 1:
                 raise InvalidArguments(
                     f"{container!r} exists on hosts {', '.join(found)}; say which host"
+                )
+            if found:
+                raise InvalidArguments(
+                    f"{container!r} is on {found[0]}; name the host (some hosts did not "
+                    f"answer and may have one too: {'; '.join(down)})"
+                )
+            if down:
+                raise EngineUnavailable(
+                    f"No container named {container!r} on the hosts that answered; "
+                    f"some hosts did not answer: {'; '.join(down)}"
                 )
             raise ContainerNotFound(f"No container named {container!r} on any host.")
         if risk is Risk.READ:

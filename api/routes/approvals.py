@@ -11,7 +11,12 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentActor, ServicesDep
 from api.schemas import ApprovalDecision
 from api.services import Services
-from tools.errors import ApprovalExpired, ApprovalTargetChanged, DockerDeployerError
+from tools.errors import (
+    ApprovalExpired,
+    ApprovalTargetChanged,
+    DockerDeployerError,
+    PolicyDenied,
+)
 
 log = logging.getLogger("dockerdeployer.api")
 
@@ -44,16 +49,23 @@ def decide(
         outcome = services.gateway.decide(
             approval_id, actor, body.decision == "approve", body.reason
         )
-    except (ApprovalExpired, ApprovalTargetChanged):
+    except (ApprovalExpired, ApprovalTargetChanged, PolicyDenied):
         # Settled without running. The paused conversation must still hear so: left with a
         # tool call and no result, the thread's next turn is refused by OpenAI-style models.
         _settle_thread(services, approval_id)
         raise
-    chat = None
+    chat: dict[str, Any] | None = None
+    chat_error: str | None = None
     approval = outcome.approval or {}
     if approval.get("thread_id"):
-        chat = services.assistant.resume_thread(approval["thread_id"]).public()
-    return {"approval": approval, "outcome": outcome.public(), "chat": chat}
+        # The decision has taken effect; a failing conversation (model down) must not hide it.
+        try:
+            chat = services.assistant.resume_thread(approval["thread_id"]).public()
+        except DockerDeployerError as exc:
+            log.warning("thread %s not resumed: %s", approval["thread_id"], exc.message)
+            chat_error = exc.message
+    return {"approval": approval, "outcome": outcome.public(), "chat": chat,
+            "chat_error": chat_error}  # fmt: skip
 
 
 def _settle_thread(services: Services, approval_id: str) -> None:

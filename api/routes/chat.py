@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from api.schemas import ChatCreate, ChatPublic
 from tools.errors import DockerDeployerError
 
 router = APIRouter(tags=["chat"])
+log = logging.getLogger("dockerdeployer.api")
 
 
 @router.post("/chat", response_model=ChatPublic)
@@ -44,6 +46,10 @@ def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) ->
                 yield _sse(event, data)
         except DockerDeployerError as exc:
             yield _sse("error", {"detail": exc.message, "code": exc.code})
+        except Exception:  # the stream has started: say so in-band rather than drop it
+            log.exception("chat stream failed")
+            detail = "internal error; it has been logged"
+            yield _sse("error", {"detail": detail, "code": "internal"})
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
