@@ -32,8 +32,15 @@ def _read_reply(tool: str, args: dict[str, Any], result: Any) -> str:
         if not result:
             scope = args.get("status", "running")
             return f"No {'' if scope == 'all' else scope + ' '}containers match."
-        rows = [[c["name"], c["image"], c["status"], ", ".join(c["ports"])] for c in result]
-        return f"{len(result)} container(s):\n" + _table(rows, ["NAME", "IMAGE", "STATUS", "PORTS"])
+        hosts = {c.get("host") for c in result}
+        if len(hosts) > 1:
+            rows = [[c["host"], c["name"], c["image"], c["status"], ", ".join(c["ports"])]
+                    for c in result]  # fmt: skip
+            header = ["HOST", "NAME", "IMAGE", "STATUS", "PORTS"]
+        else:
+            rows = [[c["name"], c["image"], c["status"], ", ".join(c["ports"])] for c in result]
+            header = ["NAME", "IMAGE", "STATUS", "PORTS"]
+        return f"{len(result)} container(s):\n" + _table(rows, header)
     if tool == "container_logs":
         if not result["text"]:
             return f"No log lines from {result['container']} match."
@@ -81,6 +88,34 @@ def _read_reply(tool: str, args: dict[str, Any], result: Any) -> str:
             f"running / {result['containers']} containers, {result['images']} images; "
             f"swarm {result['swarm']}."
         )
+    if tool == "list_services":
+        if not result:
+            return "No swarm services."
+        rows = [[v["name"], v["image"], v["mode"],
+                 f"{v['running']}/{v['replicas'] if v['replicas'] is not None else '-'}"]
+                for v in result]  # fmt: skip
+        return f"{len(result)} service(s):\n" + _table(rows, ["NAME", "IMAGE", "MODE", "RUNNING"])
+    if tool in ("service_logs", "compose_logs"):
+        what = result.get("service") or result.get("project")
+        if not result["text"]:
+            return f"No log lines from {what}."
+        return f"Last {result['lines']} log line(s) of {what}:\n" + _code(result["text"])
+    if tool == "compose_ps" and isinstance(result, list):
+        rows = [[p["name"], p["state"], f"{p['running']}/{p['containers']}"]
+                for p in result]  # fmt: skip
+        if not rows:
+            return "No compose projects found in the configured directories."
+        return "Compose projects:\n" + _table(rows, ["PROJECT", "STATE", "RUNNING"])
+    if tool == "compose_ps" and isinstance(result, dict):
+        rows = [[c["service"], c["name"], c["status"], ", ".join(c["ports"])]
+                for c in result.get("containers", [])]  # fmt: skip
+        if not rows:
+            return f"Project {result.get('project')} has no containers (not up)."
+        return f"Project {result.get('project')}:\n" + _table(
+            rows, ["SERVICE", "CONTAINER", "STATUS", "PORTS"]
+        )
+    if isinstance(result, dict) and isinstance(result.get("message"), str):
+        return str(result["message"]) + "."
     return _code(str(result))
 
 
