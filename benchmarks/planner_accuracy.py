@@ -19,7 +19,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.planner import Plan, plan_request  # noqa: E402
-from tests.unit.planner_cases import CASES, FIXTURES, IMAGES, KNOWN_GAPS, Case  # noqa: E402
+from tests.unit.planner_cases import (  # noqa: E402
+    CASES,
+    FIXTURES,
+    IMAGES,
+    KNOWN_GAPS,
+    Case,
+    environment,
+)
+
+
+def plan_for(case: Case) -> Plan:
+    env = environment(case.fixture)
+    return plan_request(
+        case.text, FIXTURES[case.fixture], IMAGES, env.hosts, env.services, env.projects
+    )
 
 
 def _normalise(steps: list[list[tuple[str, dict[str, object]]]]) -> list[list[str]]:
@@ -44,22 +58,19 @@ def main() -> int:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures: list[tuple[Case, Plan]] = []
     for case in CASES:
-        plan = plan_request(case.text, FIXTURES[case.fixture], IMAGES)
+        plan = plan_for(case)
         ok = correct(case, plan)
         totals[case.category][0] += ok
         totals[case.category][1] += 1
         if not ok:
             failures.append((case, plan))
-    gaps_fixed = sum(
-        correct(case, plan_request(case.text, FIXTURES[case.fixture], IMAGES))
-        for case in KNOWN_GAPS
-    )
+    gaps_fixed = sum(correct(case, plan_for(case)) for case in KNOWN_GAPS)
 
     timings_ms: list[float] = []
     for _ in range(options.repeat):
         for case in CASES:
             start = time.perf_counter()
-            plan_request(case.text, FIXTURES[case.fixture], IMAGES)
+            plan_for(case)
             timings_ms.append((time.perf_counter() - start) * 1000)
     timings_ms.sort()
 

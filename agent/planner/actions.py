@@ -53,7 +53,7 @@ def container_action(verb: str, clause: list[Token], ctx: PlanContext) -> list[P
                 f"{replies.join(running, 'and')} {'is' if len(running) == 1 else 'are'} "
                 "running. Remove only the stopped ones, or force-remove the running ones too?"
             )
-    return [PlannedCall(_VERB_TOOLS[verb], {"container": c.name, **extra}) for c in targets]
+    return [PlannedCall(_VERB_TOOLS[verb], {**ctx.container_args(c), **extra}) for c in targets]
 
 
 def _timeout(clause: list[Token]) -> int | None:
@@ -153,7 +153,8 @@ def exec_(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
         target_words_.pronoun = True  # "in the worker, run `migrate`"
     targets = select("exec", target_words_, ctx)
     return [
-        PlannedCall("exec_in_container", {"container": c.name, "command": command}) for c in targets
+        PlannedCall("exec_in_container", {**ctx.container_args(c), "command": command})
+        for c in targets
     ]
 
 

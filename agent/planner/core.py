@@ -1,51 +1,106 @@
-"""Assemble the plan: each clause gets an intent, a handler turns it into calls, calls go into
-dependency batches.
+"""Assemble the plan: each clause gets a host and an intent, a handler turns it into calls,
+calls go into dependency batches.
 
 Batching: a clause that changes something starts a new batch, because later clauses may depend
 on it ("restart the api and show why it crashed"); consecutive read-only clauses share a batch.
-A handler that cannot proceed raises `Clarify` and the whole request stops there, so nothing runs
-on a half-understood request.
+A handler that cannot proceed raises `Clarify` (a question) or `Unsupported` (an honest no) and
+the whole request stops there, so nothing runs on a half-understood request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.planner import ContainerBrief, Plan, PlannedCall, actions, reads, replies
+from agent.planner import (
+    ContainerBrief,
+    Plan,
+    PlannedCall,
+    ServiceBrief,
+    actions,
+    deploy,
+    hosts,
+    reads,
+    replies,
+)
 from agent.planner.intents import Intent, classify, mark_restart_policy, split_clauses
 from agent.planner.lexicon import words
-from agent.planner.selection import Clarify, PlanContext, names_container, remember_mentioned
+from agent.planner.selection import (
+    Clarify,
+    PlanContext,
+    Unsupported,
+    names_container,
+    remember_mentioned,
+)
 from agent.planner.text import Token, tokenise
 
 READ_TOOLS = words(
     "list_containers inspect_container container_logs container_stats list_images list_networks "
-    "list_volumes system_info"
+    "list_volumes system_info check_image_update compose_ps compose_logs list_services "
+    "service_logs"
 )
+# Verbs that, said of containers, mean a container action ("take the api down" stops it).
+_CONTAINER_VERBS = {"down": "stop", "teardown": "remove"}
 
 
-def build_plan(text: str, containers: Sequence[ContainerBrief], images: Sequence[str]) -> Plan:
-    ctx = PlanContext(containers=list(containers), images=images)
-    tokens = tokenise(text, protected=ctx.known)
+def build_plan(
+    text: str,
+    containers: Sequence[ContainerBrief],
+    images: Sequence[str],
+    host_names: Sequence[str] = (),
+    services: Sequence[ServiceBrief] = (),
+    projects: Sequence[str] = (),
+) -> Plan:
+    ctx = PlanContext(
+        containers=list(containers),
+        images=images,
+        hosts=tuple(host_names),
+        services=tuple(services),
+        projects=tuple(projects),
+    )
+    protected = ctx.known | ctx.workload_words | {h.lower() for h in ctx.hosts}
+    tokens = tokenise(text, protected=protected)
     mark_restart_policy(tokens)
     batches: list[list[PlannedCall]] = []
     previous_read_only = False
     notes: list[str] = []
     declined: list[str] = []  # verbs the user asked us not to perform
+    pending_host: str | None = None
     try:
-        for clause in split_clauses(tokens):
-            intent = classify(clause, lambda words: names_container(words, ctx), images, ctx.names)
-            if intent.action == "empty":
+        clauses = split_clauses(tokens)
+        for index, clause in enumerate(clauses):
+            if ctx.skip_next:
+                ctx.skip_next = False
                 continue
-            if intent.action == "negated":
-                declined.append(intent.note or "")
+            ctx.next_clause = clauses[index + 1] if index + 1 < len(clauses) else None
+            scope = hosts.extract(clause, ctx)
+            if scope.host is None and not scope.which:
+                scope.host = pending_host
+            pending_host = None
+            if scope.host and ctx.next_clause and hosts.only_host(clause):
+                pending_host = scope.host  # "on host2, stop blog-web-1": for the next clause
                 continue
-            if intent.action == "unknown":
-                # an aside ("the api is stuck, ...") can still tell what "it" means later
-                if intent.note:
-                    notes.append(intent.note)
-                remember_mentioned(clause, ctx)
-                continue
-            calls = _calls(intent, clause, ctx)
+            ctx.on_host(scope.host)
+            if scope.which:
+                calls = hosts.which_host(clause, ctx)
+            else:
+                intent = classify(
+                    clause, lambda words: names_container(words, ctx), images, ctx.names
+                )
+                if intent.action == "empty":
+                    continue
+                if intent.action == "negated":
+                    declined.append(intent.note or "")
+                    continue
+                found = _calls(intent, clause, ctx)
+                if not found:
+                    # an aside ("the api is stuck, ...") can still tell what "it" means later
+                    if intent.note:
+                        notes.append(intent.note)
+                    remember_mentioned(clause, ctx)
+                    deploy.remember(clause, ctx)
+                    continue
+                calls = found
+            calls = hosts.apply(calls, ctx, READ_TOOLS)
             read_only = all(call.tool in READ_TOOLS for call in calls)
             if batches and read_only and previous_read_only:
                 batches[-1].extend(calls)
@@ -54,17 +109,30 @@ def build_plan(text: str, containers: Sequence[ContainerBrief], images: Sequence
             previous_read_only = read_only
     except Clarify as question:
         return Plan(kind="clarify", reply=str(question))
+    except Unsupported as refusal:
+        return Plan(kind="unknown", reply=replies.unsupported(str(refusal), ctx.all_containers))
     if not batches and declined:
-        return Plan(kind="unknown", reply=replies.declined(declined[0], ctx.containers))
+        return Plan(kind="unknown", reply=replies.declined(declined[0], ctx.all_containers))
     if not batches:
-        return Plan(kind="unknown", reply=replies.not_understood(notes, ctx.containers))
+        return Plan(kind="unknown", reply=replies.not_understood(notes, ctx.all_containers))
     return Plan(kind="calls", steps=batches)
 
 
-def _calls(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
-    match intent.action:
+def _calls(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedCall] | None:
+    """The calls for one clause; None when it asks for nothing the planner can do."""
+    deployment = deploy.plan(intent, clause, ctx)
+    if deployment is not None:
+        return deployment
+    if intent.action == "unknown":
+        return hosts.host_question(clause, ctx) or _listing_on_host(clause, ctx)
+    if intent.action == "read":
+        about_host = hosts.host_question(clause, ctx)
+        if about_host:
+            return about_host
+    action = _CONTAINER_VERBS.get(intent.action, intent.action)
+    match action:
         case "restart" | "stop" | "start" | "remove":
-            return actions.container_action(intent.action, clause, ctx)
+            return actions.container_action(action, clause, ctx)
         case "run":
             return actions.run(clause, ctx)
         case "exec":
@@ -79,3 +147,12 @@ def _calls(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[Planne
             return reads.logs(clause, ctx, why=True)
         case _:
             return reads.reads(intent.reads, clause, ctx)
+
+
+def _listing_on_host(clause: list[Token], ctx: PlanContext) -> list[PlannedCall] | None:
+    """'what's on host2?': nothing else asked, so what runs there."""
+    if ctx.host is None or names_container(clause, ctx):
+        return None
+    if any(not t.used and t.kind == "word" for t in clause):
+        return None
+    return [PlannedCall("list_containers", {})]

@@ -9,6 +9,7 @@ intent: a change verb wins (the first one said), else the read nouns decide, pos
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ _LIST_HINTS = frozenset({"what", "which", "any", "anything", "how", "whats"})
 @dataclass
 class Intent:
     # restart | stop | start | remove | run | pull | prune | exec | remove_image | why | read
+    # | update | redeploy | rollback | scale | down | teardown | check_update
     # | negated (asked not to) | unknown | empty
     action: str
     reads: list[str] = field(default_factory=list)  # logs stats inspect containers images ...
@@ -104,13 +106,32 @@ def classify(
     crash = bool(norms & lx.CRASH_WORDS)
     if ("why" in norms and crash) or "why-crash" in norms:
         return Intent("why")
-    change = next((v for v in verbs if v in lx.CHANGE_VERBS), None)
+    if _asks_about_updates(clause, norms):
+        return Intent("check_update")  # "is there a newer image for api?" changes nothing
+    change = _change_verb(clause)
+    lead = next((t.norm for t in clause if t.norm not in _POLITE_LEADS and not t.quoted), "")
+    if change == "run" and lead in _QUESTION_WORDS:
+        change = None  # "how many containers run on host2?" asks, it does not deploy
+    if change is None and lead == "up":
+        change = "start"  # "up the shop project"
+    if change is None and norms & {"compose", "docker-compose"}:
+        if "down" in norms:
+            change = "down"  # "docker-compose -p shop down"
+        elif "up" in norms:
+            change = "start"
+    if change is None and norms & _SET_WORDS:
+        if norms & lx.REPLICA_WORDS:
+            change = "scale"  # "set worker replicas to 3"
+        elif (norms & _IMAGE_WORDS and "to" in norms) or any(_ENV_RE.match(t.raw) for t in clause):
+            change = "update"  # "set the api image to v2", "set LOG_LEVEL=debug on mailer"
     if change is not None:
         question = _question_about_action(clause)
         if question == "how-to":
             return Intent("unknown", note="how-to questions")
         if question == "about" and change in ("restart", "stop", "start", "remove"):
             return Intent("read", ["inspect"])  # "when did the worker start?" starts nothing
+        if question == "about" and change in ("update", "redeploy"):
+            return Intent("check_update")  # "should I update the api?"
         if _negated(clause, change):
             return Intent("negated", note=change)  # "don't restart web": nothing to do
     reads = _reads(clause, norms, verbs, nouns, names_container)
@@ -126,7 +147,7 @@ def classify(
     if change is not None:
         if change not in ("run", "pull", "exec") and _scheduled(clause):
             return Intent("unknown", note="scheduling actions for later")
-        if change in ("run", "start") and norms & lx.COUNT_WORDS:
+        if change in ("run", "start") and norms & lx.COUNT_WORDS and not norms & lx.REPLICA_WORDS:
             return Intent("unknown", note="running several copies at once")
         return _change_intent(change, norms, nouns, reads)
     if unsupported and not reads:
@@ -143,6 +164,58 @@ def classify(
 
 
 _ABOUT_QUESTIONS = words("when did has have was were")
+_SET_WORDS = words("set change switch move")
+_QUESTION_WORDS = words("how what which who where whats")
+# New verbs that are nouns as often: "the mailer update broke things" orders nothing.
+_NOUN_LIKE_VERBS = words("update rollback redeploy scale")
+_DETERMINERS = words("the a an this that last latest recent its their my our failed bad new")
+_TRIGGERS = words("force do perform trigger kick run start please")
+_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
+_IMAGE_WORDS = words("image tag version")
+_UPDATE_QUESTION_WORDS = words("newer outdated up-to-date stale")
+_UPDATE_AS_NOUN = words("an any for no new available check need needs there image updates")
+_NEW_WORDS = words("new newer latest current old older")
+_RELEASE_WORDS = words("version image tag release")
+_QUESTION_LEADS = words("is are any does do has have whether if")
+_POLITE_LEADS = words("please can could would will you hey ok so and just")
+
+
+def _change_verb(clause: Sequence[Token]) -> str | None:
+    """The first verb that orders a change; 'the update', 'mailer update' are nouns."""
+    for i, token in enumerate(clause):
+        if token.kind != "verb" or token.canon not in lx.CHANGE_VERBS:
+            continue
+        if token.canon in _NOUN_LIKE_VERBS and i > 0:
+            before = clause[i - 1]
+            if before.norm in _DETERMINERS:
+                if i < 2 or clause[i - 2].norm not in _TRIGGERS:
+                    continue  # "the last update", but "force a redeploy" orders one
+            elif before.kind == "word" and not before.quoted:
+                continue  # "the mailer update broke things"
+        return token.canon
+    return None
+
+
+def _asks_about_updates(clause: Sequence[Token], norms: set[str]) -> bool:
+    """'is there a newer image for api?', 'any updates for cron?', 'is web up to date?', 'check
+    for image updates': a question about updates, not an order to update."""
+    content = [t for t in clause if not t.quoted and t.norm not in _POLITE_LEADS]
+    first = content[0] if content else None
+    ordered = first is not None and first.kind == "verb" and first.canon == "update"
+    if ordered:
+        return False  # "update api to the newer image" is an order
+    if norms & _UPDATE_QUESTION_WORDS:
+        return True
+    for i, token in enumerate(clause):
+        if token.kind == "verb" and token.canon == "update":
+            before = {t.norm for t in clause[max(0, i - 2) : i]}
+            after = clause[i + 1].norm if i + 1 < len(clause) else ""
+            if before & _UPDATE_AS_NOUN or after == "available":
+                return True
+    lead = first.norm if first is not None else ""
+    return lead in _QUESTION_LEADS and bool(norms & _NEW_WORDS) and bool(norms & _RELEASE_WORDS)
+
+
 _HOW_TO = {("how", "do"), ("how", "to"), ("how", "can"), ("how", "would"), ("how", "should")}
 _NEGATIONS = words("not never no dont")
 

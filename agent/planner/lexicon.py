@@ -24,7 +24,7 @@ def aliases(canonical: str, text: str) -> dict[str, str]:
 VERB_ALIASES: dict[str, str] = {
     **aliases("restart", "restart restarts bounce reboot recycle respawn reload kick"),
     **aliases("stop", "stop kill halt shutdown terminate"),
-    **aliases("start", "start boot resume unpause wake"),
+    **aliases("start", "start boot resume unpause wake compose-up"),
     **aliases("remove", "remove delete rm destroy nuke trash drop erase del"),
     **aliases("run", "run deploy launch create install provision"),
     **aliases("pull", "pull"),
@@ -34,9 +34,19 @@ VERB_ALIASES: dict[str, str] = {
     **aliases("rmi", "rmi"),
     **aliases("show", "show display get see view print give tell check find dump"),
     **aliases("list", "list ls ps enumerate"),
+    # image updates, compose projects and Swarm services
+    **aliases("update", "update upgrade bump updating upgrading"),
+    **aliases("redeploy", "redeploy force-update"),
+    **aliases("rollback", "rollback revert undo"),
+    **aliases("scale", "scale"),
+    **aliases("down", "take-down compose-down"),  # "take the shop project down"
+    **aliases("teardown", "tear-down"),
 }
 
-CHANGE_VERBS = words("restart stop start remove run pull fetch prune exec rmi")
+CHANGE_VERBS = words(
+    "restart stop start remove run pull fetch prune exec rmi update redeploy rollback scale down "
+    "teardown"
+)
 
 # Slang and variants -> the word the tables know, applied before typo correction.
 SPELLINGS: dict[str, str] = {
@@ -97,13 +107,20 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("even", "though"): "force",
     ("back", "up"): "back",
     ("back", "online"): "back",
+    ("up", "to", "date"): "up-to-date",
+    ("compose", "down"): "compose-down",
+    ("compose", "up"): "compose-up",
+    ("roll", "back"): "rollback",
+    ("roll", "out"): "update",
+    ("force", "update"): "force-update",
+    ("force", "redeploy"): "force-update",
 }
 
 # Verb + particle that may be split by the object: "take the api down", "spin a redis up".
 SEPARABLE: dict[tuple[str, str], str] = {
     ("shut", "down"): "stop",
-    ("take", "down"): "stop",
-    ("bring", "down"): "stop",
+    ("take", "down"): "take-down",
+    ("bring", "down"): "take-down",
     ("turn", "off"): "stop",
     ("switch", "off"): "stop",
     ("power", "off"): "stop",
@@ -119,7 +136,8 @@ SEPARABLE: dict[tuple[str, str], str] = {
     ("set", "up"): "run",
     ("clean", "up"): "prune",
     ("tidy", "up"): "prune",
-    ("tear", "down"): "remove",
+    ("tear", "down"): "tear-down",
+    ("roll", "back"): "rollback",
 }
 
 # --- nouns and modifiers ----------------------------------------------------------------------
@@ -166,7 +184,7 @@ GREP_MARKERS = words(
 
 # Container states as users say them -> Docker status values.
 STATE_WORDS: dict[str, str] = {
-    **aliases("running", "running up active alive started"),
+    **aliases("running", "running up active alive started runs"),
     **aliases("exited", "stopped exited down dead crashed inactive halted killed"),
     **aliases("paused", "paused"),
     **aliases("restarting", "restarting"),
@@ -189,6 +207,8 @@ VERB_DEFAULT_STATES: dict[str, frozenset[str]] = {
     "stats": frozenset({"running"}),
     "inspect": frozenset({"running", "restarting", "paused", "exited", "created", "dead"}),
     "exec": frozenset({"running"}),
+    "update": frozenset({"running", "restarting"}),
+    "check_update": frozenset({"running", "restarting"}),
     "remove": frozenset({"running", "restarting", "paused", "exited", "created", "dead"}),
 }
 
@@ -229,7 +249,7 @@ too but except each every all any both everything nothing none other others sure
 good bad awesome buddy mate bro sir guys folks tonight today yesterday soon later asap
 immediately fully completely entire whole only single instead rather perhaps probably exactly
 ever never even greeting two three four five six seven eight nine ten several multiple couple
-tomorrow midnight redeploy recreate update upgrade scale replicas compose
+tomorrow midnight recreate replicas compose
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
 whichever constantly repeatedly time times lately
 """.split()
@@ -245,6 +265,7 @@ large huge slow fast broken issue issues problem problems bug bugs team friend n
 evening starts stash stamp stand stout spot slot shot short shows shown showed list listed
 lists listing restarted stopping starting started removing removed deleted deleting
 pulled pulling images imaged volume volumes network networks mount mounted mounting image
+hosts nodes node engine engines newer older outdated replica tasks task stale later latest device
 """.split()
 )
 
@@ -319,18 +340,24 @@ TYPO_TARGETS: tuple[str, ...] = (
     "kill",
     "destroy",
     "background",
+    "update",
+    "upgrade",
+    "scale",
+    "rollback",
+    "redeploy",
+    "project",
+    "service",
+    "services",
+    "replicas",
+    "compose",
 )
 
 # Actions the catalogue cannot do, named so the reply can say so plainly. They win over read
 # nouns ("move api to the backend network" must not just list networks).
 UNSUPPORTED_ACTIONS: dict[str, str] = {
-    "scale": "scaling services",
     "build": "building images",
     "push": "pushing images",
-    "update": "updating a container to a new image",
-    "redeploy": "recreating a container",
-    "recreate": "recreating a container",
-    "upgrade": "updating a container to a new image",
+    "recreate": "recreating a container with the same image",
     "rename": "renaming containers",
     "pause": "pausing containers",
     "commit": "committing containers to images",
@@ -343,11 +370,7 @@ UNSUPPORTED_ACTIONS: dict[str, str] = {
     "cp": "copying files",
 }
 # Topics the catalogue cannot handle: unknown only when nothing else in the clause is understood.
-UNSUPPORTED_TOPICS: dict[str, str] = {
-    "replicas": "scaling services",
-    "compose": "compose projects",
-    "swarm": "Swarm services",
-}
+UNSUPPORTED_TOPICS: dict[str, str] = {}
 
 # --- images -----------------------------------------------------------------------------------
 
@@ -419,3 +442,23 @@ TARGET_SYNONYMS: dict[str, tuple[str, ...]] = {
     "frontend": ("web",),
     "backend": ("api",),
 }
+
+# --- compose projects, Swarm services, hosts --------------------------------------------------
+
+COMPOSE_PROJECT = "com.docker.compose.project"
+COMPOSE_SERVICE = "com.docker.compose.service"
+SWARM_SERVICE = "com.docker.swarm.service.name"
+SWARM_STACK = "com.docker.stack.namespace"
+
+PROJECT_WORDS = words("project projects compose compose-up compose-down docker-compose")
+STACK_WORDS = words("stack stacks")
+SERVICE_WORDS = words("service services swarm")
+HOST_NOUNS = words("host hosts machine machines server servers node nodes engine engines")
+REPLICA_WORDS = words("replicas replica copies instances tasks")
+# "five" in "scale worker to five"
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20,
+}  # fmt: skip
+# Tags people say without an image: "update web to latest", "to stable".
+BARE_TAGS = words("latest stable edge alpine slim beta canary nightly lts main master dev")

@@ -44,7 +44,9 @@ def logs(clause: list[Token], ctx: PlanContext, *, why: bool = False) -> list[Pl
             raise Clarify(replies.which_container("logs", ctx.containers))
         target_words_.pronoun = True  # "restart the api and show the logs": the api's logs
     targets = select("logs", target_words_, ctx)
-    return [PlannedCall("container_logs", {"container": c.name, **options.args()}) for c in targets]
+    return [
+        PlannedCall("container_logs", {**ctx.container_args(c), **options.args()}) for c in targets
+    ]
 
 
 def _per_container(kind: str, clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
@@ -58,14 +60,14 @@ def _per_container(kind: str, clause: list[Token], ctx: PlanContext) -> list[Pla
         else:
             target_words_.quantified = True  # plain "stats": every running one, as `docker stats`
     targets = select(kind, target_words_, ctx)
-    return [PlannedCall(tool, {"container": c.name}) for c in targets]
+    return [PlannedCall(tool, ctx.container_args(c)) for c in targets]
 
 
 def _list_filters(clause: list[Token], ctx: PlanContext) -> dict[str, Any]:
     """list_containers filters: status from 'all'/'stopped', name, label, image."""
     args: dict[str, Any] = {}
     states = [t.canon for t in clause if t.kind == "state" and not t.used]
-    if any(t.kind == "quant" for t in clause):
+    if any(t.kind == "quant" and not t.used for t in clause):
         args["status"] = "all"
     elif states and states[0] != "running":
         args["status"] = states[0]

@@ -18,8 +18,45 @@ def join(items: Sequence[str], last: str) -> str:
 
 
 def verb_text(verb: str) -> str:
-    phrases = {"logs": "show the logs of", "stats": "show stats for", "exec": "run it in"}
+    phrases = {
+        "logs": "show the logs of",
+        "stats": "show stats for",
+        "exec": "run it in",
+        "check_update": "check for a newer image for",
+        "rollback": "roll back",
+        "down": "take down",
+        "teardown": "tear down",
+    }
     return phrases.get(verb, verb)
+
+
+def which_host(name: str, hosts: Sequence[str]) -> str:
+    """The same container name on several hosts: ask which one, with the phrase that says it."""
+    return (
+        f"There is a container called {name} on {join(list(hosts), 'and')}: which host? "
+        f'For example: "... {name} on {hosts[-1]}".'
+    )
+
+
+def unknown_host(word: str, hosts: Sequence[str]) -> str:
+    if not hosts:
+        return f"I don't know a Docker host called {word!r}."
+    return (
+        f"I don't know a Docker host called {word!r}. Configured hosts: "
+        f"{join(list(hosts), 'and')}. Which one did you mean?"
+    )
+
+
+def needs_host(hosts: Sequence[str]) -> str:
+    return (
+        f"Which host should that change happen on: {join(list(hosts), 'or')}? "
+        f'Add, for example, "on {hosts[-1]}" to the request.'
+    )
+
+
+def unsupported(what: str, containers: Sequence[ContainerBrief]) -> str:
+    """Understood, but no tool does it: say so plainly, and what can be done instead."""
+    return f"I can't help with {what}. {_examples(containers)}"
 
 
 def which_one(names: Sequence[str]) -> str:

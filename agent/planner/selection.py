@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.planner import ContainerBrief, replies
+from agent.planner import ContainerBrief, ServiceBrief, replies
 from agent.planner import lexicon as lx
 from agent.planner.targets import (
     TargetWords,
@@ -30,10 +30,20 @@ class Clarify(Exception):
     """Stop planning: the request needs a question answered first (the text to ask)."""
 
 
+class Unsupported(Exception):
+    """Stop planning: the request is understood, but no tool does it (what to say instead)."""
+
+
+ALL_HOSTS = "all"
+
+
 @dataclass
 class PlanContext:
-    containers: list[ContainerBrief]  # the live ones, plus those this plan will create
+    containers: list[ContainerBrief]  # the live ones (on the clause's host), plus planned ones
     images: Sequence[str]
+    hosts: Sequence[str] = ()  # configured Docker hosts; the first is the default
+    services: Sequence[ServiceBrief] = ()  # Swarm services
+    projects: Sequence[str] = ()  # compose projects the tools may use
     known: set[str] = field(default_factory=set)  # words that point at a container
     names: set[str] = field(default_factory=set)  # container names and their parts only
     last: list[ContainerBrief] = field(default_factory=list)  # what "it"/"them" mean
@@ -41,16 +51,67 @@ class PlanContext:
     # run_container args of containers this plan creates without a name given by the user:
     # if a later clause refers to one, it gets the derived name so the later call can find it
     unnamed_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # every container on every host; `containers` narrows to the clause's host
+    all_containers: list[ContainerBrief] = field(default_factory=list)
+    host: str | None = None  # the host the current clause names ("all" for every host)
+    stacks: dict[str, list[ServiceBrief]] = field(default_factory=dict)
+    workload_words: set[str] = field(default_factory=set)  # service, project, stack, host words
+    # what "it" means when the previous clause was about a project or services, not containers
+    last_kind: str = "containers"  # containers | project | services
+    last_project: tuple[str, str | None] | None = None  # (project, compose service)
+    last_services: list[str] = field(default_factory=list)
+    next_clause: list[Token] | None = None  # the clause after this one, for "… and its volumes"
+    skip_next: bool = False  # set when this clause's handler took the next clause in
 
     def __post_init__(self) -> None:
+        from agent.planner.workloads import stacks_of  # the module builds on this one
+
+        self.projects = tuple(p.lower() for p in self.projects)
+        self.all_containers = self.containers
         self.known = container_words(self.containers)
         self.names = {w for c in self.containers for w in (c.name.lower(), *name_parts(c.name))}
+        self.stacks = stacks_of(self.services)
+        self.workload_words = {
+            *(w for s in self.services for w in (s.name.lower(), *name_parts(s.name))),
+            *self.projects,
+            *self.stacks,
+        }
+
+    @property
+    def multi_host(self) -> bool:
+        return len(self.hosts) > 1
+
+    @property
+    def hosts_known(self) -> bool:
+        """Whether the briefs say which host each container is on."""
+        return any(c.host for c in self.all_containers)
+
+    def on_host(self, host: str | None) -> None:
+        """Narrow the containers to the clause's host (all of them for none or 'all')."""
+        self.host = host
+        if host and host != ALL_HOSTS and self.hosts_known:
+            self.containers = [c for c in self.all_containers if c.host in (host, "")]
+        else:
+            self.containers = self.all_containers
+
+    def container_args(self, container: ContainerBrief) -> dict[str, Any]:
+        """The `container` argument, and its host when several hosts could hold that name."""
+        args: dict[str, Any] = {"container": container.name}
+        if container.host and (self.multi_host or self.host == ALL_HOSTS):
+            args["host"] = container.host
+        return args
 
     def add_planned(self, container: ContainerBrief) -> None:
+        if self.host and self.host != ALL_HOSTS and self.hosts_known:
+            container = ContainerBrief(container.name, container.image, container.state,
+                                       host=self.host)  # fmt: skip
         self.containers.append(container)
+        if self.containers is not self.all_containers:
+            self.all_containers.append(container)
         self.known.update({container.name.lower(), *name_parts(container.name)})
         self.names.update({container.name.lower(), *name_parts(container.name)})
         self.last = [container]
+        self.last_kind = "containers"
 
     def use(self, targets: list[ContainerBrief]) -> list[ContainerBrief]:
         """Record targets as the antecedent of "it", naming planned containers they include."""
@@ -59,7 +120,16 @@ class PlanContext:
             if args is not None:
                 args["name"] = container.name
         self.last = targets
+        self.last_kind = "containers"
         return targets
+
+    def remember_project(self, project: str, service: str | None) -> None:
+        self.last_project = (project, service)
+        self.last_kind = "project"
+
+    def remember_services(self, names: list[str]) -> None:
+        self.last_services = names
+        self.last_kind = "services"
 
 
 def names_container(words: Sequence[Token], ctx: PlanContext) -> bool:
@@ -88,7 +158,9 @@ def select(verb: str, words: TargetWords, ctx: PlanContext) -> list[ContainerBri
     within = _scope(words, ctx)
     if words.quantified or (words.states and not words.phrases):
         return ctx.use(_select_many(verb, words, ctx, within))
-    chosen = resolve(words.phrases, ctx, every=False, within=within)
+    chosen = resolve(
+        words.phrases, ctx, every=False, within=within, tasks_together=verb in _READ_VERBS
+    )
     if not chosen:
         raise Clarify(replies.which_container(verb, ctx.containers))
     return ctx.use(chosen)
@@ -133,10 +205,29 @@ def resolve(
     *,
     every: bool,
     within: list[ContainerBrief] | None = None,
+    tasks_together: bool = False,
 ) -> list[ContainerBrief]:
     result = resolve_phrases(phrases, ctx.containers if within is None else within, every)
     if result.missing:
         raise Clarify(replies.not_found(result.missing[0], ctx.containers))
-    if result.ambiguous:
-        raise Clarify(replies.which_one([c.name for c in result.ambiguous[0]]))
+    for group in result.ambiguous:
+        if _together(group, ctx, tasks_together):
+            result.containers.extend(c for c in group if c not in result.containers)
+            continue
+        if len({c.name for c in group}) == 1 and len({c.host for c in group}) > 1:
+            raise Clarify(replies.which_host(group[0].name, [c.host for c in group]))
+        raise Clarify(replies.which_one([c.name for c in group]))
     return ordered(result.containers, ctx.containers)
+
+
+# Reads for which every task of one Swarm service is meant ("stats for the api").
+_READ_VERBS = frozenset({"logs", "stats", "inspect", "check_update"})
+
+
+def _together(group: list[ContainerBrief], ctx: PlanContext, tasks_together: bool) -> bool:
+    """Several matches that are one thing: the same name on every host ("restart cron on all
+    hosts"), or, for a read, the tasks of one Swarm service."""
+    if ctx.host == ALL_HOSTS and len({c.name for c in group}) == 1:
+        return True
+    services = {c.labels.get(lx.SWARM_SERVICE) for c in group}
+    return tasks_together and len(services) == 1 and None not in services
