@@ -47,15 +47,10 @@ def build_model(settings: Settings, gateway: ToolGateway) -> BaseChatModel:
         )
 
     from agent.offline_model import OfflinePlannerModel
-    from agent.planner import ContainerBrief
+    from agent.world import read_world
 
-    def containers() -> list[ContainerBrief]:
-        return [
-            ContainerBrief(name=r.name, image=r.image, state=r.state, id=r.id, labels=r.labels)
-            for r in gateway.docker.container_records(all=True)
-        ]
-
-    return OfflinePlannerModel(containers=containers)
+    features = deployment_features(settings, gateway)
+    return OfflinePlannerModel(world=lambda: read_world(gateway, features))
 
 
 def model_label(settings: Settings) -> str:

@@ -19,8 +19,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 
-from agent.planner import ContainerBrief, Plan, PlannedCall, plan_request
+from agent.planner import Plan, PlannedCall, plan_request
 from agent.replies import summarise
+from agent.world import PlannerWorld
 
 PLAN_KEY = "offline_plan"
 STOP_STATUSES = {"denied", "rejected", "failed", "pending_approval"}
@@ -42,10 +43,10 @@ def _outcome(message: ToolMessage) -> dict[str, Any]:
 
 
 class OfflinePlannerModel(BaseChatModel):
-    """Deterministic, no network. `containers` lists the live containers for target lookup."""
+    """Deterministic, no network. `world` reads what exists now (containers on every host,
+    images, services, projects) for resolving names."""
 
-    containers: Callable[[], Sequence[ContainerBrief]]
-    images: Callable[[], Sequence[str]] | None = None
+    world: Callable[[], PlannerWorld]
 
     @property
     def _llm_type(self) -> str:
@@ -77,10 +78,14 @@ class OfflinePlannerModel(BaseChatModel):
                      json.loads(issued[0].response_metadata[PLAN_KEY])]  # fmt: skip
             plan = Plan(kind="calls", steps=steps)
         else:
+            world = self.world()
             plan = plan_request(
                 _text(messages[start]),
-                list(self.containers()),
-                list(self.images()) if self.images else [],
+                world.containers,
+                world.images,
+                hosts=world.hosts if len(world.hosts) > 1 else (),
+                services=world.services,
+                projects=world.projects,
             )
         if plan.kind != "calls" or not plan.steps:
             return AIMessage(content=plan.reply or "I did not understand that.")
