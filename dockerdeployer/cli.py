@@ -10,6 +10,7 @@ from dataclasses import asdict
 import typer
 
 from dockerdeployer import chat_cli, server_cli
+from dockerdeployer.bench import cli as bench_cli
 from dockerdeployer.settings import Settings
 
 app = typer.Typer(
@@ -63,6 +64,7 @@ def doctor(
 
 chat_cli.register(app)
 server_cli.register(app)
+bench_cli.register(app)
 
 
 def main() -> None:
