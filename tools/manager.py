@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -316,20 +317,45 @@ class DockerManager:
             raise
         return container_id
 
-    def exec(self, container_id: str, command: str | list[str], workdir: str | None) -> (
-        tuple[int, str, bool]
-    ):
-        def run() -> tuple[int, bytes]:
-            created = self.engine.api.exec_create(
+    def exec(
+        self, container_id: str, command: str | list[str], workdir: str | None, timeout: float
+    ) -> tuple[int | None, str, bool]:
+        """Run a command; stop waiting after `timeout` seconds (exit code None: the engine
+        has no way to kill an exec, so it may still run, and the reply must say so)."""
+        api = self.engine.api
+        created = self._call(
+            lambda: api.exec_create(
                 container_id, command, stdout=True, stderr=True, workdir=workdir
             )
-            output = self.engine.api.exec_start(created["Id"])
-            code = self.engine.api.exec_inspect(created["Id"]).get("ExitCode")
-            return int(code if code is not None else -1), output
+        )
+        stream = self._call(lambda: api.exec_start(created["Id"], stream=True))
+        chunks: list[bytes] = []
+        finished = threading.Event()
 
-        code, output = self._call(run)
-        text, truncated = cap_text(output.decode("utf-8", "replace"), self.output_bytes_max)
-        return code, text, truncated
+        def pump() -> None:
+            size = 0
+            try:
+                for chunk in stream:
+                    if size <= self.output_bytes_max * 2:  # keep the head; drain the rest
+                        chunks.append(chunk)
+                        size += len(chunk)
+            except Exception:  # the stream closed under us after a timeout
+                pass
+            finally:
+                finished.set()
+
+        threading.Thread(target=pump, name="exec-output", daemon=True).start()
+        done = finished.wait(timeout)
+        if not done:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        output = b"".join(chunks).decode("utf-8", "replace")
+        text, truncated = cap_text(output, self.output_bytes_max)
+        if not done:
+            return None, text, truncated
+        code = self._call(lambda: api.exec_inspect(created["Id"])).get("ExitCode")
+        return int(code if code is not None else -1), text, truncated
 
     # --- images, networks, volumes, system ------------------------------------------------------
 

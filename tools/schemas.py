@@ -188,6 +188,7 @@ class PruneInput(ToolInput):
 class ExecInContainerInput(ContainerInput):
     command: str | list[str] = Field(description="Command to run (non-interactive).")
     workdir: str | None = Field(default=None, max_length=4096)
+    timeout: int = Field(default=60, ge=1, le=600, description="Seconds to wait for it.")
 
 
 # --- results ----------------------------------------------------------------------------------

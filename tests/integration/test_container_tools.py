@@ -251,3 +251,20 @@ def test_run_container_name_can_be_reused_after_removal(gateway, docker_client, 
     )
     assert approved(gateway, admin, "run_container", args).status == "executed"
     assert docker_client.api.inspect_container(name)["State"]["Running"]
+
+
+def test_exec_that_hangs_stops_waiting_at_its_timeout(gateway, make_container, admin):
+    import time
+
+    container = make_container("exec-hang")
+    outcome = gateway.call(
+        admin,
+        "exec_in_container",
+        {"container": container.name, "command": "sh -c 'echo started; sleep 30'", "timeout": 2},
+    )
+    started = time.monotonic()
+    done = gateway.decide(outcome.approval["id"], admin, approve=True)
+    assert time.monotonic() - started < 10
+    assert done.status == "executed"
+    assert done.result["exit_code"] is None and "still running after 2s" in done.result["message"]
+    assert "started" in done.result["output"]

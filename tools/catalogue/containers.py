@@ -374,10 +374,17 @@ def exec_in_container(
 ) -> ActionResult:
     """Run a non-interactive command inside a running container; returns its output."""
     target = _target(plan)
-    code, output, truncated = ctx.docker.exec(target.id, plan.payload["command"], args.workdir)
+    code, output, truncated = ctx.docker.exec(
+        target.id, plan.payload["command"], args.workdir, args.timeout
+    )
+    message = (
+        f"command exited with {code}" if code is not None
+        else f"command still running after {args.timeout}s; stopped waiting (it may keep "
+        "running in the container)"
+    )  # fmt: skip
     return ActionResult(
         ok=code == 0,
-        message=f"command exited with {code}" + (" (output truncated)" if truncated else ""),
+        message=message + (" (output truncated)" if truncated else ""),
         command=plan.command,
         targets=[target.id],
         output=output,
