@@ -22,6 +22,7 @@ test: venv
 	bash scripts/ensure-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/dockerdeployer bench --min-pass 0.90 --json bench-results/bench.json
 	$(BIN)/pytest
 
 test-all: venv
@@ -30,7 +31,8 @@ test-all: venv
 
 bench: venv
 	bash scripts/ensure-engine.sh
-	$(BIN)/python benchmarks/list_containers.py
+	$(BIN)/dockerdeployer bench --markdown bench-results/bench.md
+	$(BIN)/python benchmarks/run_all.py
 
 image:
 	bash scripts/build-image.sh
