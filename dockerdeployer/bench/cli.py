@@ -87,8 +87,10 @@ def bench(
     report = _run(tasks, choice, repeat, task_timeout)
     _print(report)
     if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n")
     if markdown_path:
+        markdown_path.parent.mkdir(parents=True, exist_ok=True)
         markdown_path.write_text(report.to_markdown())
     if min_pass is not None and report.overall.pass_at_1 < min_pass:
         typer.echo(
