@@ -24,6 +24,7 @@ from agent.replies import summarise
 from agent.world import PlannerWorld
 
 PLAN_KEY = "offline_plan"
+ASKED_KEY = "offline_asked"  # this reply was a clarifying question
 STOP_STATUSES = {"denied", "rejected", "failed", "pending_approval"}
 
 
@@ -40,6 +41,27 @@ def _outcome(message: ToolMessage) -> dict[str, Any]:
         return message.artifact
     # No artifact: the HITL middleware answered for a rejected call.
     return {"tool": message.name, "status": "rejected", "message": _text(message)}
+
+
+def _plan(text: str, world: PlannerWorld) -> Plan:
+    return plan_request(
+        text,
+        world.containers,
+        world.images,
+        hosts=world.hosts if len(world.hosts) > 1 else (),
+        services=world.services,
+        projects=world.projects,
+    )
+
+
+def _open_question(history: list[BaseMessage]) -> str | None:
+    """The request behind the clarifying question that ended the previous turn, if any."""
+    if not history or not isinstance(history[-1], AIMessage):
+        return None
+    if not history[-1].response_metadata.get(ASKED_KEY):
+        return None
+    asked = [m for m in history if isinstance(m, HumanMessage)]
+    return _text(asked[-1]) if asked else None
 
 
 class OfflinePlannerModel(BaseChatModel):
@@ -79,16 +101,18 @@ class OfflinePlannerModel(BaseChatModel):
             plan = Plan(kind="calls", steps=steps)
         else:
             world = self.world()
-            plan = plan_request(
-                _text(messages[start]),
-                world.containers,
-                world.images,
-                hosts=world.hosts if len(world.hosts) > 1 else (),
-                services=world.services,
-                projects=world.projects,
-            )
+            text = _text(messages[start])
+            plan = _plan(text, world)
+            asked = _open_question(messages[:start])
+            if plan.kind != "calls" and asked is not None:
+                # "restart web" -> "Which one: shop-web-1 or blog-web-1?" -> "the blog one"
+                answered = _plan(f"{asked} ({text})", world)
+                plan = answered if answered.kind == "calls" else plan
         if plan.kind != "calls" or not plan.steps:
-            return AIMessage(content=plan.reply or "I did not understand that.")
+            return AIMessage(
+                content=plan.reply or "I did not understand that.",
+                response_metadata={ASKED_KEY: plan.kind == "clarify"},
+            )
         stopped = any(o.get("status") in STOP_STATUSES for o in outcomes)
         if len(issued) < len(plan.steps) and not stopped:
             batch = plan.steps[len(issued)]
