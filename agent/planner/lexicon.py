@@ -89,6 +89,8 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("all", "the", "time"): "constantly",
     ("what", "happened"): "why-crash",
     ("what", "broke"): "why-crash",
+    ("acting", "up"): "broken",
+    ("playing", "up"): "broken",
     ("other", "than"): "except",
     ("apart", "from"): "except",
     ("but", "not"): "except",
@@ -271,6 +273,7 @@ hosts nodes node engine engines newer older outdated replica tasks task stale la
 
 # Words that a typo may be corrected to (canonical or alias spellings people aim for).
 TYPO_TARGETS: tuple[str, ...] = (
+    "bring",
     "restart",
     "start",
     "stop",

@@ -1480,6 +1480,11 @@ CASES: list[Case] = [
          [[call("list_volumes", host="local"), call("list_volumes", host="host2")]]),
     Case("hosts", "how many containers run on host2?", "fleet", "calls",
          one("list_containers", host="host2")),
+    # --- from docker-bench failures (session end) -------------------------------------------
+    Case("typos", "brign up the shop projcet", "ops", "calls", one("compose_up", project="shop")),
+    Case("multistep", "the api is acting up, give it a kick", "shop", "calls",
+         [[call("container_logs", container="shop-api-1", tail=50)],
+          [call("restart_container", container="shop-api-1")]]),
     # --- found by probing after round 2 ------------------------------------------------------
     # a rollback "if it fails" is the update's own job, never a rollback right after it
     Case("update", "update api to v2, and if it fails roll it back", "ops", "calls",
