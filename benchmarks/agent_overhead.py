@@ -33,7 +33,7 @@ def main() -> int:
     args = parser.parse_args()
 
     engine_seconds = 0.0
-    original = DockerManager._call
+    original = DockerManager.call
 
     def timed_call(self: DockerManager, fn: Any) -> Any:
         nonlocal engine_seconds
@@ -43,7 +43,7 @@ def main() -> int:
         finally:
             engine_seconds += time.perf_counter() - started
 
-    DockerManager._call = timed_call  # type: ignore[method-assign]
+    DockerManager.call = timed_call  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), _env_file=None)  # type: ignore[call-arg]
         gateway = build_gateway(settings)
@@ -60,7 +60,7 @@ def main() -> int:
             totals.append(total * 1000)
             engine.append(engine_seconds * 1000)
             overheads.append((total - engine_seconds) * 1000)
-    DockerManager._call = original  # type: ignore[method-assign]
+    DockerManager.call = original  # type: ignore[method-assign]
 
     def p(values: list[float], q: float) -> float:
         return sorted(values)[min(len(values) - 1, int(q * len(values)))]

@@ -9,7 +9,7 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,39 +137,52 @@ def labels() -> dict[str, str]:
     return {TEST_LABEL: RUN_ID}
 
 
-@pytest.fixture
-def make_container(
-    docker_client: docker.DockerClient, test_image: str
-) -> Iterator[Callable[..., Any]]:
-    """Create (and by default start) a labelled test container; removed after the test."""
-    created: list[str] = []
+class ContainerFactory:
+    """Creates (and by default starts) labelled test containers; `cleanup` removes them."""
 
-    def factory(
-        prefix: str = "c",
+    def __init__(self, client: docker.DockerClient, image: str, prefix: str = "c") -> None:
+        self.client = client
+        self.image = image
+        self.prefix = prefix
+        self.created: list[str] = []
+
+    def __call__(
+        self,
+        prefix: str | None = None,
         command: str | list[str] = SLEEPER,
         start: bool = True,
         labels: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Any:
-        container = docker_client.containers.create(
-            test_image,
+        container = self.client.containers.create(
+            self.image,
             command=command,
-            name=kwargs.pop("name", None) or unique(prefix),
+            name=kwargs.pop("name", None) or unique(prefix or self.prefix),
             labels={TEST_LABEL: RUN_ID, **(labels or {})},
             **kwargs,
         )
-        created.append(container.id)
+        self.created.append(container.id)
         if start:
             container.start()
         container.reload()
         return container
 
+    def cleanup(self) -> None:
+        for container_id in self.created:
+            try:
+                self.client.api.remove_container(container_id, force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+
+
+@pytest.fixture
+def make_container(
+    docker_client: docker.DockerClient, test_image: str
+) -> Iterator[ContainerFactory]:
+    """Create (and by default start) a labelled test container; removed after the test."""
+    factory = ContainerFactory(docker_client, test_image)
     yield factory
-    for container_id in created:
-        try:
-            docker_client.api.remove_container(container_id, force=True, v=True)
-        except docker.errors.NotFound:
-            pass
+    factory.cleanup()
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tools.errors import (
     InvalidArguments,
     PolicyDenied,
 )
-from tools.guard.policy import Actor, Decision, Policy, Risk, Role, Verdict
+from tools.guard.policy import Actor, Policy, Risk, Role, Verdict
 from tools.manager import DockerManager
 from tools.plan import ActionPlan, binding_key
 from tools.schemas import ToolInput
@@ -200,16 +200,6 @@ class ToolGateway:
         except ValidationError as exc:
             raise InvalidArguments(validation_message(exc)) from exc
         return spec, args
-
-    def preview(self, actor: Actor, tool: str, raw_args: dict[str, Any] | None) -> (
-        tuple[Decision, ActionPlan]
-    ):
-        """What a call would do and what the guard says, without doing or recording it."""
-        spec, args = self.validate(tool, raw_args)
-        risk = spec.risk_for(args)
-        host = self.resolve_host(spec, args, risk)
-        plan = spec.plan(self.ctx_for(self.default_host if host == ALL_HOSTS else host), args)
-        return self.policy.decide(actor, spec.name, risk, plan), plan
 
     # --- calls ------------------------------------------------------------------------------------
 

@@ -166,7 +166,8 @@ class DockerManager:
     def host(self) -> str:
         return self.engine.name
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run one SDK call, its failures translated to readable typed errors."""
         with engine_errors(self.engine.host):
             return fn()
 
@@ -176,7 +177,7 @@ class DockerManager:
         self, all: bool = True, filters: dict[str, Any] | None = None
     ) -> list[ContainerRecord]:
         """One `/containers/json` round trip."""
-        raw = self._call(lambda: self.engine.api.containers(all=all, filters=filters or None))
+        raw = self.call(lambda: self.engine.api.containers(all=all, filters=filters or None))
         return [ContainerRecord.from_api(item) for item in raw]
 
     def list_containers(
@@ -219,7 +220,7 @@ class DockerManager:
         raise ContainerNotFound(not_found_message(ref, [r.name for r in records]))
 
     def inspect_container(self, container_id: str) -> ContainerDetail:
-        raw = self._call(lambda: self.engine.api.inspect_container(container_id))
+        raw = self.call(lambda: self.engine.api.inspect_container(container_id))
         state = raw.get("State") or {}
         config = raw.get("Config") or {}
         host_config = raw.get("HostConfig") or {}
@@ -273,7 +274,7 @@ class DockerManager:
         self, container_id: str, tail: int, since: str | None = None, grep: str | None = None
     ) -> tuple[str, int, bool]:
         since_epoch = parse_since(since)
-        raw = self._call(
+        raw = self.call(
             lambda: self.engine.api.logs(
                 container_id, stdout=True, stderr=True, tail=tail, since=since_epoch
             )
@@ -287,33 +288,33 @@ class DockerManager:
         return capped, len(lines), truncated
 
     def stats(self, container_id: str, name: str) -> StatsResult:
-        raw = self._call(lambda: self.engine.api.stats(container_id, stream=False))
+        raw = self.call(lambda: self.engine.api.stats(container_id, stream=False))
         return stats_from_api(name, raw)
 
     def start(self, container_id: str) -> None:
-        self._call(lambda: self.engine.api.start(container_id))
+        self.call(lambda: self.engine.api.start(container_id))
 
     def stop(self, container_id: str, timeout: int) -> None:
-        self._call(lambda: self.engine.api.stop(container_id, timeout=timeout))
+        self.call(lambda: self.engine.api.stop(container_id, timeout=timeout))
 
     def restart(self, container_id: str, timeout: int) -> None:
-        self._call(lambda: self.engine.api.restart(container_id, timeout=timeout))
+        self.call(lambda: self.engine.api.restart(container_id, timeout=timeout))
 
     def remove(self, container_id: str, force: bool = False) -> None:
-        self._call(lambda: self.engine.api.remove_container(container_id, force=force))
+        self.call(lambda: self.engine.api.remove_container(container_id, force=force))
 
     def state_of(self, container_id: str) -> str:
-        raw = self._call(lambda: self.engine.api.inspect_container(container_id))
+        raw = self.call(lambda: self.engine.api.inspect_container(container_id))
         return str((raw.get("State") or {}).get("Status", "unknown"))
 
     def create_and_start(self, name: str | None, config: dict[str, Any]) -> str:
         """Create then start; if start fails (port taken...), remove what was created."""
-        created = self._call(lambda: self.engine.api.create_container(name=name, **config))
+        created = self.call(lambda: self.engine.api.create_container(name=name, **config))
         container_id = str(created["Id"])
         try:
             self.start(container_id)
         except Exception:
-            self._call(lambda: self.engine.api.remove_container(container_id, force=True))
+            self.call(lambda: self.engine.api.remove_container(container_id, force=True))
             raise
         return container_id
 
@@ -323,12 +324,12 @@ class DockerManager:
         """Run a command; stop waiting after `timeout` seconds (exit code None: the engine
         has no way to kill an exec, so it may still run, and the reply must say so)."""
         api = self.engine.api
-        created = self._call(
+        created = self.call(
             lambda: api.exec_create(
                 container_id, command, stdout=True, stderr=True, workdir=workdir
             )
         )
-        stream = self._call(lambda: api.exec_start(created["Id"], stream=True))
+        stream = self.call(lambda: api.exec_start(created["Id"], stream=True))
         chunks: list[bytes] = []
         finished = threading.Event()
 
@@ -354,7 +355,7 @@ class DockerManager:
         text, truncated = cap_text(output, self.output_bytes_max)
         if not done:
             return None, text, truncated
-        code = self._call(lambda: api.exec_inspect(created["Id"])).get("ExitCode")
+        code = self.call(lambda: api.exec_inspect(created["Id"])).get("ExitCode")
         return int(code if code is not None else -1), text, truncated
 
     # --- images, networks, volumes, system ------------------------------------------------------
@@ -363,7 +364,7 @@ class DockerManager:
         list[dict[str, Any]]
     ):
         filters = {"dangling": True} if dangling else None
-        return list(self._call(lambda: self.engine.api.images(name=name, filters=filters)))
+        return list(self.call(lambda: self.engine.api.images(name=name, filters=filters)))
 
     def list_images(self, name: str | None = None) -> list[ImageSummary]:
         return [
@@ -378,7 +379,7 @@ class DockerManager:
 
     def inspect_image(self, image: str) -> dict[str, Any]:
         try:
-            return dict(self._call(lambda: self.engine.api.inspect_image(image)))
+            return dict(self.call(lambda: self.engine.api.inspect_image(image)))
         except ImageNotFound as exc:
             raise ImageNotFound(
                 f"No image {image!r} on host {self.host}; pull it first (pull_image)."
@@ -386,14 +387,14 @@ class DockerManager:
 
     def pull(self, image: str) -> dict[str, Any]:
         repository, tag = split_image(image)
-        self._call(lambda: self.engine.api.pull(repository, tag=tag))
+        self.call(lambda: self.engine.api.pull(repository, tag=tag))
         return self.inspect_image(image)
 
     def remove_image(self, image: str, force: bool) -> list[dict[str, Any]]:
-        return list(self._call(lambda: self.engine.api.remove_image(image, force=force)) or [])
+        return list(self.call(lambda: self.engine.api.remove_image(image, force=force)) or [])
 
     def network_records(self) -> list[dict[str, Any]]:
-        return list(self._call(lambda: self.engine.api.networks()))
+        return list(self.call(lambda: self.engine.api.networks()))
 
     def list_networks(self) -> list[NetworkSummary]:
         return [
@@ -408,10 +409,10 @@ class DockerManager:
         ]
 
     def remove_network(self, network_id: str) -> None:
-        self._call(lambda: self.engine.api.remove_network(network_id))
+        self.call(lambda: self.engine.api.remove_network(network_id))
 
     def list_volumes(self) -> list[VolumeSummary]:
-        raw = self._call(lambda: self.engine.api.volumes())
+        raw = self.call(lambda: self.engine.api.volumes())
         return [
             VolumeSummary(name=v["Name"], driver=v.get("Driver", ""), mountpoint=v["Mountpoint"])
             for v in (raw or {}).get("Volumes") or []
@@ -419,13 +420,13 @@ class DockerManager:
 
     def inspect_volume(self, name: str) -> dict[str, Any] | None:
         try:
-            return dict(self._call(lambda: self.engine.api.inspect_volume(name)))
+            return dict(self.call(lambda: self.engine.api.inspect_volume(name)))
         except NotFound:
             return None
 
     def system_info(self) -> SystemInfo:
-        info = self._call(lambda: self.engine.api.info())
-        version = self._call(lambda: self.engine.api.version())
+        info = self.call(lambda: self.engine.api.info())
+        version = self.call(lambda: self.engine.api.version())
         return SystemInfo(
             name=info.get("Name", ""),
             server_version=str(version.get("Version", "")),

@@ -3,9 +3,8 @@ module-scoped users, bot tokens and login tokens (as in the FastAPI full-stack t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
@@ -16,7 +15,7 @@ from api.main import create_app
 from api.services import Services, build_services
 from dockerdeployer.settings import Settings
 from tests.api.helpers import ScriptedModel, bearer
-from tests.conftest import RUN_ID, SLEEPER, TEST_LABEL, unique
+from tests.conftest import ContainerFactory
 
 ROLES = ("viewer", "operator", "admin")
 USERS = {"viewer": "victor", "operator": "oscar", "admin": "alice"}
@@ -102,28 +101,10 @@ def principals(
 @pytest.fixture(scope="module")
 def module_container(
     docker_client: docker.DockerClient, test_image: str
-) -> Iterator[Callable[..., Any]]:
+) -> Iterator[ContainerFactory]:
     """Like make_container, but lives for the whole module (for tests that only read it, or
     whose requests stay pending)."""
-    created: list[str] = []
-
-    def factory(prefix: str = "m", start: bool = True, **kwargs: Any) -> Any:
-        container = docker_client.containers.create(
-            test_image,
-            command=kwargs.pop("command", SLEEPER),
-            name=kwargs.pop("name", None) or unique(prefix),
-            labels={TEST_LABEL: RUN_ID},
-            **kwargs,
-        )
-        created.append(container.id)
-        if start:
-            container.start()
-        container.reload()
-        return container
-
+    factory = ContainerFactory(docker_client, test_image, prefix="m")
     yield factory
-    for container_id in created:
-        try:
-            docker_client.api.remove_container(container_id, force=True, v=True)
-        except docker.errors.NotFound:
-            pass
+    factory.cleanup()
+

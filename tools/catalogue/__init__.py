@@ -53,9 +53,6 @@ class ToolSpec:
     def description(self) -> str:
         return inspect.cleandoc(self.run.__doc__ or self.name)
 
-    def json_schema(self) -> dict[str, Any]:
-        return self.input_model.model_json_schema()
-
 
 CATALOGUE: dict[str, ToolSpec] = {}
 

@@ -289,30 +289,21 @@ def compose_ps(
         total_running = counts.setdefault(record.labels.get(PROJECT_LABEL, ""), [0, 0])
         total_running[0] += 1
         total_running[1] += record.state == "running"
-    summaries = []
-    for name, project in find_projects(ctx.compose_dirs).items():
+    def summary(name: str, project: ComposeProject | None) -> ComposeProjectSummary:
         total, running = counts.pop(name, [0, 0])
-        summaries.append(
-            ComposeProjectSummary(
-                name=name,
-                state=_state(total, running),
-                containers=total,
-                running=running,
-                configured=True,
-                directory=str(project.directory),
-                file=project.file.name,
-            )  # fmt: skip
+        return ComposeProjectSummary(
+            name=name,
+            state=_state(total, running),
+            containers=total,
+            running=running,
+            configured=project is not None,
+            directory=str(project.directory) if project else None,
+            file=project.file.name if project else None,
         )
-    for name, (total, running) in sorted(counts.items()):
-        summaries.append(
-            ComposeProjectSummary(
-                name=name,
-                state=_state(total, running),
-                containers=total,
-                running=running,
-                configured=False,
-            )  # fmt: skip
-        )
+
+    summaries = [summary(name, p) for name, p in find_projects(ctx.compose_dirs).items()]
+    # Projects the engine runs that no configured directory holds: shown, not operable.
+    summaries += [summary(name, None) for name in sorted(counts)]
     return summaries
 
 

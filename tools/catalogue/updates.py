@@ -39,7 +39,7 @@ def _new_ref(current: str, wanted: str | None) -> str:
 def _plan_update(ctx: ToolContext, args: UpdateContainerImageInput) -> ActionPlan:
     records = ctx.docker.container_records(all=True)
     record = ctx.docker.resolve_container(args.container, records)
-    info = ctx.docker._call(lambda: ctx.docker.engine.api.inspect_container(record.id))
+    info = ctx.docker.call(lambda: ctx.docker.engine.api.inspect_container(record.id))
     current_ref = str(info["Config"]["Image"])
     new_ref = _new_ref(current_ref, args.image)
     try:
@@ -88,7 +88,7 @@ def _wait_healthy(docker: DockerManager, container_id: str, timeout: float) -> s
     deadline = time.monotonic() + timeout
     running_since: float | None = None
     while time.monotonic() < deadline:
-        info = docker._call(lambda: docker.engine.api.inspect_container(container_id))
+        info = docker.call(lambda: docker.engine.api.inspect_container(container_id))
         state = info["State"]
         health = (state.get("Health") or {}).get("Status")
         if state.get("Status") in ("exited", "dead"):
@@ -128,18 +128,18 @@ def update_container_image(
             command=plan.command, targets=[old_id], state=target.detail["state"],
             details={"up_to_date": True},
         )  # fmt: skip
-    info = docker._call(lambda: api.inspect_container(old_id))
+    info = docker.call(lambda: api.inspect_container(old_id))
     was_running = bool(info["State"].get("Running"))
     backup = f"{name}-rollback-{int(time.time())}"
-    docker._call(lambda: api.rename(old_id, backup))
+    docker.call(lambda: api.rename(old_id, backup))
     if was_running:
         docker.stop(old_id, timeout=10)
     new_id: str | None = None
     try:
-        created = docker._call(lambda: api.create_container(name=name, **plan.payload["create"]))
+        created = docker.call(lambda: api.create_container(name=name, **plan.payload["create"]))
         new_id = str(created["Id"])
         for network, aliases in extra_networks(info).items():
-            docker._call(
+            docker.call(
                 partial(api.connect_container_to_network, new_id, network, aliases=aliases or None)
             )
         docker.start(new_id)
@@ -160,7 +160,7 @@ def update_container_image(
         logs = _tail(docker, new_id)
         docker.remove(new_id, force=True)
     try:
-        docker._call(lambda: api.rename(old_id, name))
+        docker.call(lambda: api.rename(old_id, name))
         if was_running:
             docker.start(old_id)
     except DockerDeployerError as exc:
@@ -189,7 +189,7 @@ def check_image_update(
     """Is there a newer image for a container? Compares the running image with the local tag
     and, when a registry answers, with the registry's digest."""
     record = ctx.docker.resolve_container(args.container)
-    info = ctx.docker._call(lambda: ctx.docker.engine.api.inspect_container(record.id))
+    info = ctx.docker.call(lambda: ctx.docker.engine.api.inspect_container(record.id))
     ref = str(info["Config"]["Image"])
     running = str(info["Image"])
     try:
@@ -197,7 +197,7 @@ def check_image_update(
     except ImageNotFound:
         local = None
     try:
-        remote = ctx.docker._call(lambda: ctx.docker.engine.api.inspect_distribution(ref))
+        remote = ctx.docker.call(lambda: ctx.docker.engine.api.inspect_distribution(ref))
         registry_digest: str | None = remote["Descriptor"]["digest"]
     except DockerDeployerError:
         registry_digest = None
