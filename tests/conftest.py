@@ -117,14 +117,15 @@ def docker_client() -> Iterator[docker.DockerClient]:
 
 @pytest.fixture(scope="session")
 def test_image(docker_client: docker.DockerClient) -> str:
-    try:
-        docker_client.images.get(TEST_IMAGE)
-    except docker.errors.ImageNotFound:
-        busybox = shutil.which("busybox") or "/bin/busybox"
-        with tempfile.TemporaryDirectory() as ctx:
-            shutil.copy(busybox, Path(ctx) / "busybox")
-            shutil.copy(ROOT / "tests/images/busybox/Dockerfile", Path(ctx) / "Dockerfile")
-            docker_client.images.build(path=ctx, tag=TEST_IMAGE, rm=True)
+    """The test image, built from tests/images/busybox once per session. Always built (the
+    engine's layer cache makes that about a second): an image left over from an older
+    Dockerfile must never be what the suite runs against. `make test` rebuilds it without the
+    cache before the run (scripts/test-images.sh)."""
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    with tempfile.TemporaryDirectory() as ctx:
+        shutil.copy(busybox, Path(ctx) / "busybox")
+        shutil.copy(ROOT / "tests/images/busybox/Dockerfile", Path(ctx) / "Dockerfile")
+        docker_client.images.build(path=ctx, tag=TEST_IMAGE, rm=True, pull=False)
     return TEST_IMAGE
 
 
@@ -214,7 +215,19 @@ def restart_count(client: docker.DockerClient, container_id: str) -> str:
     return str(client.api.inspect_container(container_id)["State"]["StartedAt"])
 
 
+# --- tiers --------------------------------------------------------------------------------------
+# `integration`: needs a real engine. Everything under tests/integration/, and every test that
+# reaches `docker_client` through its fixtures (engine, gateway, make_container, test_image,
+# live_api, make_assistant, ...), is marked automatically, so `pytest -m "not integration"` runs
+# with no engine at all. A test that reaches the engine some other way (a subprocess of the CLI)
+# is marked by hand. `slow`: opt-in (`make test-all`), e.g. builds of the product's own image.
+
+ENGINE_FIXTURES = frozenset({"docker_client"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "/integration/" in str(item.path):
+        if "/integration/" in str(item.path) or ENGINE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
             item.add_marker(pytest.mark.integration)

@@ -200,7 +200,7 @@ class SecondEngine:
 
     def build_second_tag(self, tag: str = SECOND_TAG) -> str:
         """A second image (different ID) built FROM the test image, for update/rollback."""
-        dockerfile = f"FROM {TEST_IMAGE}\nLABEL dockerdeployer.test.variant=2\n".encode()
+        dockerfile = f"FROM {TEST_IMAGE}\nLABEL org.dockerdeployer-test.variant=2\n".encode()
         image, _ = self.client.images.build(
             fileobj=io.BytesIO(dockerfile), tag=tag, rm=True, labels={TEST_LABEL: RUN_ID}
         )

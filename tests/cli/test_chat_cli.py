@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import restart_count
 
 
@@ -83,6 +85,7 @@ def test_unknown_request_is_honest(tmp_path):
     assert "didn't understand" in done.stdout.lower() or "not understand" in done.stdout.lower()
 
 
+@pytest.mark.integration  # `doctor` reaches the real engine (no fixture: a subprocess)
 def test_doctor_exit_codes(tmp_path):
     assert run_cli(tmp_path, "doctor").returncode == 0
     missing = subprocess.run(

@@ -33,7 +33,8 @@ from tests.conftest import RUN_ID, TEST_LABEL, unique
 from tests.deploy.conftest import COMPOSE, ROOT, SOCKET
 from tools.guard.policy import SELF_LABEL
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+# Slow tier (`make test-all`): a cold build (debootstrap + wheelhouse) takes minutes.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900)]
 
 IMAGE = f"dockerdeployer-test/app:{RUN_ID}"
 UID = 10001
