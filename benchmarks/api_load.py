@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 IMAGE = "dockerdeployer-test/busybox:1"
-LABEL = "dockerdeployer.test"  # the test suite's label: a leftover is cleaned up like theirs
+LABEL = "ddtest.run"  # the test suite's label: a leftover is cleaned up like theirs
 SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 PASSWORD = "bench-password-not-secret"
 

@@ -34,7 +34,7 @@ from tools.guard.policy import Actor, Role  # noqa: E402
 from tools.manager import DockerManager  # noqa: E402
 
 IMAGE = "dockerdeployer-test/busybox:1"
-LABEL = "dockerdeployer.bench"
+LABEL = "ddbench.run"
 
 
 def create_containers(client: docker.DockerClient, run_id: str, count: int, workers: int) -> None:

@@ -43,7 +43,7 @@ from tools.guard.policy import Actor, Role  # noqa: E402
 from tools.manager import DockerManager  # noqa: E402
 
 IMAGE = "dockerdeployer-test/busybox:1"
-LABEL = "dockerdeployer.bench"
+LABEL = "ddbench.run"
 TOOL_TAIL = 10_000  # ContainerLogsInput.tail's maximum
 # ~80 bytes a line, one in 50 an error, like a busy service's access log.
 PRINTER = (

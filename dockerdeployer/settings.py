@@ -50,6 +50,24 @@ class Settings(BaseSettings):
     )
     approval_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
 
+    # Hard denials at the engine boundary (the allow-list; see the README's security notes).
+    bind_roots: CsvList = Field(
+        default_factory=list,
+        description="Host directories under which containers may bind host paths; unset: "
+        "named volumes only (plus each compose project's own directory).",
+    )
+    seccomp_profiles: CsvList = Field(
+        default_factory=list, description="Named seccomp profiles allowed besides the default."
+    )
+    apparmor_profiles: CsvList = Field(
+        default_factory=lambda: ["docker-default"],
+        description="AppArmor profiles a container may name.",
+    )
+    allow_container_namespaces: bool = Field(
+        default=False,
+        description="Allow `container:<name>` network/ipc sharing with unprotected containers.",
+    )
+
     # Output caps, so a chatty container cannot flood the model or the API.
     log_tail_max: int = Field(default=1000, ge=1)
     output_bytes_max: int = Field(default=32_000, ge=1_000)
@@ -79,6 +97,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "protected_names", "protected_labels", "auto_approve_roles", "hosts", "compose_dirs",
+        "bind_roots", "seccomp_profiles", "apparmor_profiles",
         mode="before",
     )
     @classmethod
@@ -107,6 +126,17 @@ class Settings(BaseSettings):
     def resolved_api_url(self) -> str:
         host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::") else self.api_host
         return self.api_url or f"http://{host}:{self.api_port}"
+
+    def protected_paths(self) -> list[Path]:
+        """What no container may ever bind: the state directory (JWT secret, database) and the
+        settings file it may have been read from."""
+        paths = [self.home.expanduser()]
+        if self.database_url is None or self.database_url.startswith("sqlite:///"):
+            paths.append(Path(self.resolved_database_url.removeprefix("sqlite:///")).parent)
+        env_file = Path(".env").absolute()
+        if env_file.exists():
+            paths.append(env_file)
+        return paths
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -24,7 +24,7 @@ from tools.gateway import ToolGateway
 from tools.guard.policy import Actor, Role
 
 TEST_IMAGE = "dockerdeployer-test/busybox:1"
-TEST_LABEL = "dockerdeployer.test"
+TEST_LABEL = "ddtest.run"  # not under the reserved dockerdeployer. prefix
 RUN_ID = uuid.uuid4().hex[:10]
 # Exits at once on SIGTERM (a bare `sleep` as PID 1 ignores it and costs a 10 s stop timeout).
 SLEEPER = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"]
@@ -69,8 +69,10 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(home: Path) -> Settings:
-    return Settings(home=home, _env_file=None)  # type: ignore[call-arg]
+def settings(home: Path, tmp_path: Path) -> Settings:
+    """The test's own temporary directory is the one bind root (its `home` below it stays
+    protected, like any state directory)."""
+    return Settings(home=home, bind_roots=[str(tmp_path)], _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

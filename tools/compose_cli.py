@@ -21,6 +21,8 @@ from pathlib import Path
 
 from tools.engine import DEFAULT_SOCKET, Engine
 from tools.errors import DockerDeployerError, EngineError, EngineTimeout, NotFound
+from tools.guard.allowlist import canonical_roots
+from tools.guard.engine_proxy import filtering_socket
 from tools.manager import cap_text
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
@@ -193,8 +195,29 @@ def docker_host_for(engine: Engine) -> str:
 
 def compose_env(docker_host: str) -> dict[str, str]:
     env = {key: os.environ[key] for key in PASSED_ENV if key in os.environ}
+    if docker_host.startswith("unix://"):  # TLS settings are for tcp engines only
+        env.pop("DOCKER_TLS_VERIFY", None)
+        env.pop("DOCKER_CERT_PATH", None)
     env["DOCKER_HOST"] = docker_host
     return env
+
+
+def run_cli(
+    argv: Sequence[str],
+    engine: Engine,
+    *,
+    timeout: float,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    extra_roots: Sequence[Path] = (),
+) -> subprocess.CompletedProcess[str]:
+    """Run a docker/compose CLI whose every engine request passes the engine boundary: it is
+    pointed at a private filtering socket, never at the engine itself."""
+    with filtering_socket(engine.api, canonical_roots(extra_roots)) as url:
+        return subprocess.run(
+            list(argv), input=stdin, capture_output=True, text=True, timeout=timeout,
+            cwd=cwd, env=compose_env(url), check=False,
+        )  # fmt: skip
 
 
 def base_argv(cli: ComposeCli, project: ComposeProject, from_stdin: bool = False) -> list[str]:
@@ -228,16 +251,10 @@ def run_compose(
     argv = [*base_argv(cli, project, from_stdin=stdin is not None), *args]
     verb = f"{cli.display} {args[0] if args else ''}".strip()
     try:
-        done = subprocess.run(
-            argv,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=project.directory,
-            env=compose_env(docker_host_for(engine)),
-            check=False,
-        )
+        done = run_cli(
+            argv, engine, timeout=timeout, stdin=stdin, cwd=project.directory,
+            extra_roots=[project.directory],
+        )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise EngineTimeout(
             f"`{verb}` for project {project.name} did not finish within {timeout:.0f} s; "

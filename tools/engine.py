@@ -12,12 +12,14 @@ import os
 import pwd
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 import docker
 import docker.errors
+import docker.utils
 import requests
 
 from tools.errors import (
@@ -32,6 +34,8 @@ from tools.errors import (
     InvalidArguments,
     NotFound,
 )
+from tools.guard.allowlist import Rules
+from tools.guard.boundary import Boundary, GuardedAPIClient, guarded_client, lookups_for
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 
@@ -162,24 +166,33 @@ def engine_errors(host: str | None = None) -> Iterator[None]:
 
 
 class Engine:
-    """A lazily connected engine: the product starts (and reports why) even when it is down.
+    """A lazily connected, guarded engine: the product starts (and reports why) even when the
+    engine is down, and every request it sends passes the engine boundary's allow-list.
 
     The SDK negotiates the API version on construction, which needs the engine; so the client
-    is made on first use and retried on the next use after a failure.
+    is made on first use and retried on the next use after a failure. `rules` (bind roots,
+    protected paths) are set by the composition root from settings; the default is the
+    strictest (no host binds at all).
     """
 
     def __init__(self, host: str | None = None, timeout: float = 30.0, name: str = "local"):
         self.host = host
         self.timeout = timeout
         self.name = name
+        self.rules = Rules(check_symlinks=is_local(host))
+        self.protected: Callable[[dict[str, Any]], str | None] = lambda info: None
         self._client: docker.DockerClient | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def from_client(cls, client: docker.DockerClient, name: str = "local") -> Engine:
-        engine = cls(host=client.api.base_url, name=name)
-        engine._client = client
-        return engine
+        """An engine reaching the same daemon as `client` (through our own guarded client: a
+        client made elsewhere is never used to write)."""
+        return cls(host=client_url(client.api), timeout=client.api.timeout, name=name)
+
+    def _boundary(self, api: GuardedAPIClient) -> Boundary:
+        lookups = lookups_for(api, lambda info: self.protected(info))
+        return Boundary(lambda: self.rules, lookups)
 
     @property
     def client(self) -> docker.DockerClient:
@@ -188,12 +201,12 @@ class Engine:
         with self._lock:
             if self._client is None:
                 with engine_errors(self.host):
-                    if self.host:
-                        self._client = docker.DockerClient(
-                            base_url=self.host, version="auto", timeout=int(self.timeout)
-                        )
-                    else:
-                        self._client = docker.from_env(version="auto", timeout=int(self.timeout))
+                    kwargs: dict[str, Any] = (
+                        {"base_url": self.host} if self.host else docker.utils.kwargs_from_env()
+                    )
+                    self._client = guarded_client(
+                        self._boundary, version="auto", timeout=int(self.timeout), **kwargs
+                    )
             return self._client
 
     @property
@@ -204,6 +217,30 @@ class Engine:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def is_local(host: str | None) -> bool:
+    """A unix-socket engine on this machine: host paths it binds are paths we can check."""
+    url = host or os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+    return urlparse(url).scheme in ("unix", "http+unix", "npipe")
+
+
+def client_url(api: docker.APIClient) -> str:
+    """The DOCKER_HOST-style URL a client talks to (the SDK keeps a placeholder for sockets)."""
+    base = str(api.base_url)
+    if base.startswith("http+docker://"):
+        adapter = api.get_adapter(base)
+        socket = getattr(adapter, "socket_path", None)
+        if socket:
+            return f"unix://{socket}"
+        ssh_host = getattr(adapter, "ssh_host", None)
+        if ssh_host:
+            return ssh_host if str(ssh_host).startswith("ssh://") else f"ssh://{ssh_host}"
+        return os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+    for scheme in ("http://", "https://"):
+        if base.startswith(scheme):
+            return "tcp://" + base[len(scheme) :]
+    return base
 
 
 @dataclass

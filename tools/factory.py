@@ -9,10 +9,12 @@ from sqlalchemy.orm import sessionmaker
 
 from dockerdeployer.db import make_engine, make_sessionmaker
 from dockerdeployer.settings import Settings
-from tools.engine import Engine
+from tools.engine import Engine, is_local
 from tools.gateway import ToolGateway
+from tools.guard.allowlist import Rules, canonical_roots
 from tools.guard.policy import Policy
 from tools.manager import DockerManager
+from tools.plan import Target
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -25,6 +27,35 @@ def build_sessions(settings: Settings) -> sessionmaker[Any]:
     return make_sessionmaker(make_engine(settings.resolved_database_url))
 
 
+def engine_rules(settings: Settings, engine: Engine) -> Rules:
+    """The engine boundary's allow-list settings for one engine."""
+    return Rules(
+        bind_roots=canonical_roots(settings.bind_roots),
+        protected_paths=canonical_roots(settings.protected_paths()),
+        seccomp_profiles=frozenset(settings.seccomp_profiles),
+        apparmor_profiles=frozenset(settings.apparmor_profiles),
+        allow_container_namespaces=settings.allow_container_namespaces,
+        check_symlinks=is_local(engine.host),
+    )
+
+
+def guard_engine(settings: Settings, engine: Engine, policy: Policy) -> Engine:
+    """Install the settings' rules on an engine's boundary (every engine the product uses)."""
+    engine.rules = engine_rules(settings, engine)
+
+    def protected(info: dict[str, Any]) -> str | None:
+        target = Target(
+            kind="container",
+            id=str(info.get("Id", "")),
+            name=str(info.get("Name", "")).lstrip("/"),
+            labels=(info.get("Config") or {}).get("Labels") or {},
+        )
+        return policy.protection_reason(target)
+
+    engine.protected = protected
+    return engine
+
+
 def build_gateway(
     settings: Settings,
     engine: Engine | None = None,
@@ -33,16 +64,18 @@ def build_gateway(
     policy = Policy.from_settings(
         settings.protected_names, settings.protected_labels, settings.auto_approve_roles
     )
-    if engine is not None:
-        managers = {engine.name: DockerManager(engine, settings.output_bytes_max)}
-    else:
-        managers = {
-            name: DockerManager(
-                Engine(host=url, timeout=settings.docker_timeout, name=name),
-                settings.output_bytes_max,
-            )
+    engines = (
+        [engine]
+        if engine is not None
+        else [
+            Engine(host=url, timeout=settings.docker_timeout, name=name)
             for name, url in settings.host_urls().items()
-        }
+        ]
+    )
+    managers = {
+        e.name: DockerManager(guard_engine(settings, e, policy), settings.output_bytes_max)
+        for e in engines
+    }
     return ToolGateway(
         managers,
         policy,

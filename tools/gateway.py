@@ -31,6 +31,7 @@ from tools.errors import (
     InvalidArguments,
     PolicyDenied,
 )
+from tools.guard.boundary import BoundaryDenied, carrying
 from tools.guard.policy import Actor, Policy, Risk, Role, Verdict
 from tools.manager import DockerManager
 from tools.plan import ActionPlan, binding_key
@@ -251,6 +252,9 @@ class ToolGateway:
             audit["host"] = host
             ctx = self.ctx_for(host)
             plan = spec.plan(ctx, args)
+        except PolicyDenied as exc:
+            self.audit.record("denied", actor, tool, norm, message=exc.message, **audit)
+            return CallOutcome(tool, norm, "denied", exc.message, error_code=exc.code)
         except DockerDeployerError as exc:
             self.audit.record("failed", actor, tool, norm, message=exc.message, **audit)
             return CallOutcome(tool, norm, "failed", exc.message, error_code=exc.code)
@@ -339,7 +343,14 @@ class ToolGateway:
             "approval_id": approval_id, "approver": approver, "targets": plan.target_ids()
         }  # fmt: skip
         try:
-            result = to_jsonable(spec.run(ctx, args, plan))
+            # Only what the plan showed (and an admin approved) may be carried over.
+            with carrying(plan.carried):
+                result = to_jsonable(spec.run(ctx, args, plan))
+        except BoundaryDenied as exc:
+            self.audit.record(
+                "denied", actor, spec.name, norm, message=exc.message, **audit, **extra
+            )
+            return CallOutcome(spec.name, norm, "denied", exc.message, error_code=exc.code)
         except DockerDeployerError as exc:
             self.audit.record(
                 "failed", actor, spec.name, norm, message=exc.message, **audit, **extra

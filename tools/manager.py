@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from tools.engine import Engine, engine_errors
 from tools.errors import ContainerNotFound, ImageNotFound, InvalidArguments, NotFound
+from tools.guard.allowlist import Checker, Violation
+from tools.guard.boundary import GuardedAPIClient, existing_container_violations
 from tools.schemas import (
     ContainerDetail,
     ContainerSummary,
@@ -166,6 +168,19 @@ class DockerManager:
     def host(self) -> str:
         return self.engine.name
 
+    def checker(self) -> Checker:
+        """The engine boundary's allow-list with this engine's rules and lookups: plans judge
+        exactly what the boundary will judge when the call runs."""
+        api = self.engine.api
+        if not isinstance(api, GuardedAPIClient) or api.boundary is None:
+            raise RuntimeError("engine without its boundary")  # a wiring bug, not user input
+        return api.boundary.checker()
+
+    def carried_options(self, container_id: str) -> list[Violation]:
+        """Options of an existing container that the assistant would refuse to create."""
+        info = self.call(lambda: self.engine.api.inspect_container(container_id))
+        return existing_container_violations(self.checker(), info)
+
     def call(self, fn: Callable[[], T]) -> T:
         """Run one SDK call, its failures translated to readable typed errors."""
         with engine_errors(self.engine.host):
@@ -306,6 +321,10 @@ class DockerManager:
     def state_of(self, container_id: str) -> str:
         raw = self.call(lambda: self.engine.api.inspect_container(container_id))
         return str((raw.get("State") or {}).get("Status", "unknown"))
+
+    def create_body(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The exact JSON `create_and_start(config)` sends for the container (the SDK builds it)."""
+        return dict(self.engine.api.create_container_config(**config))
 
     def create_and_start(self, name: str | None, config: dict[str, Any]) -> str:
         """Create then start; if start fails (port taken...), remove what was created."""

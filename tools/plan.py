@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.guard.allowlist import Violation
+
 
 @dataclass
 class Target:
@@ -30,6 +32,9 @@ class ActionPlan:
     impact: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict)
+    # Options of an existing object, made outside the assistant, that the allow-list refuses
+    # and this call would carry over unchanged: an admin's approved call only.
+    carried: list[Violation] = field(default_factory=list)
 
     def target_ids(self) -> list[str]:
         return sorted(f"{t.kind}:{t.id}" for t in self.targets)
@@ -39,8 +44,19 @@ class ActionPlan:
             "summary": self.summary,
             "command": self.command,
             "targets": [t.public() for t in self.targets],
-            "impact": self.impact,
+            "impact": [*self.impact, *([self.carried_note()] if self.carried else [])],
+            "carried": [str(v) for v in self.carried],
         }
+
+    def carried_note(self) -> str:
+        """What the approval card says about options the assistant did not create."""
+        if not self.carried:
+            return ""
+        name = self.targets[0].name if self.targets else "the target"
+        return (
+            f"{name} was not created through the assistant and runs with options it refuses "
+            "to create: " + "; ".join(str(v) for v in self.carried)
+        )
 
 
 def normalise_args(args: dict[str, Any]) -> str:
@@ -56,6 +72,7 @@ def binding_key(tool: str, args: dict[str, Any], plan: ActionPlan, host: str) ->
             "host": host,
             "targets": plan.target_ids(),
             "payload": normalise_args(plan.payload),
+            "carried": sorted(v.key for v in plan.carried),
         },
         sort_keys=True,
     )

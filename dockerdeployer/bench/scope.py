@@ -10,7 +10,7 @@ from typing import Any
 from dockerdeployer.bench.spec import PLACEHOLDER_RE, Task
 
 TEST_IMAGE = "dockerdeployer-test/busybox:1"
-BENCH_LABEL = "dockerdeployer.bench"
+BENCH_LABEL = "ddbench.run"  # not under the reserved dockerdeployer. prefix
 # Letters that are not hex digits, so a prefix never looks like a container ID to anyone.
 _ID_SAFE = "ghjkmnpqrstvwxyz"
 

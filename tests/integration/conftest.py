@@ -29,6 +29,7 @@ def make_gateway(tmp_path, engine: Engine) -> Callable[..., ToolGateway]:
 
     def factory(engine_: Engine | None = None, **overrides: Any) -> ToolGateway:
         home = tmp_path / f"home-{uuid.uuid4().hex[:6]}"
+        overrides.setdefault("bind_roots", [str(tmp_path)])
         settings = Settings(home=home, _env_file=None, **overrides)  # type: ignore[call-arg]
         return build_gateway(settings, engine=engine_ or engine)
 

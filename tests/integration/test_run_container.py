@@ -227,17 +227,19 @@ def test_a_named_volume_that_binds_etc_is_refused(
 def test_harmless_mounts_are_allowed(gateway, docker_client, admin, cleanup_names, tmp_path):
     case, name = new_case(), unique("tmpfs")
     cleanup_names.append(name)
+    work = tmp_path / "work"
+    work.mkdir()
     args = run_args(
         name, case,
         mounts=[{"type": "tmpfs", "target": "/scratch"},
-                {"type": "bind", "source": str(tmp_path), "target": "/work", "read_only": True}],
+                {"type": "bind", "source": str(work), "target": "/work", "read_only": True}],
         cap_add=["NET_BIND_SERVICE"],
     )  # fmt: skip
     outcome = approved(gateway, admin, "run_container", args)
     assert outcome.status == "executed", outcome.message
     mounts = {m["Destination"]: m for m in docker_client.api.inspect_container(name)["Mounts"]}
     assert mounts["/scratch"]["Type"] == "tmpfs"
-    assert mounts["/work"]["Source"] == str(tmp_path) and mounts["/work"]["RW"] is False
+    assert mounts["/work"]["Source"] == str(work) and mounts["/work"]["RW"] is False
 
 
 def test_an_operator_needs_approval_to_deploy_and_a_viewer_may_not(

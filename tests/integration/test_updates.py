@@ -9,7 +9,7 @@ import time
 import docker
 import pytest
 
-from tests.conftest import SLEEPER, TEST_IMAGE, unique
+from tests.conftest import SLEEPER, TEST_IMAGE, TEST_LABEL, unique
 
 TAGS = {
     "2": 'LABEL version="2"',
@@ -64,8 +64,8 @@ def test_update_keeps_configuration(
         assert new["Config"]["Image"] == update_images["2"]
         assert new["State"]["Running"]
         assert "MODE=prod" in new["Config"]["Env"]
-        assert new["Config"]["Labels"]["dockerdeployer.test"] == container.labels[
-            "dockerdeployer.test"
+        assert new["Config"]["Labels"][TEST_LABEL] == container.labels[
+            TEST_LABEL
         ]
         assert new["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
         assert new["HostConfig"]["PortBindings"]["80/tcp"][0]["HostIp"] == "127.0.0.1"

@@ -1,25 +1,34 @@
-"""Hard denials on container options: checked on the values the engine would receive."""
+"""Hard denials on container options: checked on the values the engine would receive.
+
+Host binds are judged here with a bind root of `/`, so only the sensitive-path rules speak;
+tests/unit/test_allowlist.py covers bind roots and the rest of the allow-list."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tools.guard.container_config import host_config_violations, sensitive_path_reason
+from tools.guard.allowlist import Checker, Lookups, Rules
+from tools.guard.container_config import sensitive_path_reason
 
 BIND_VOLUME = {"type": "none", "o": "bind", "device": "/etc"}
 
 
 def violations(lookup: Any = None, **host_config: Any) -> list[str]:
-    return host_config_violations(host_config, lookup)
+    lookups = Lookups(volume=lookup) if lookup else Lookups()
+    checker = Checker(Rules(bind_roots=(Path("/"),)), lookups)
+    return [str(v) for v in checker.host_config(host_config)]
 
 
 # --- privileged, capabilities, namespaces, devices, security options ----------------------------
 
 
 def test_privileged_true_is_denied_and_false_is_allowed():
-    assert violations(Privileged=True) == ["privileged containers are refused"]
+    assert violations(Privileged=True) == [
+        "HostConfig.Privileged=True: privileged containers are refused"
+    ]
     # The SDK sends Privileged: false on every create: the value counts, not the key.
     assert violations(Privileged=False) == []
 
@@ -50,15 +59,22 @@ def test_sharing_another_containers_pid_namespace_is_denied():
     assert "pid namespace" in problem
 
 
-@pytest.mark.parametrize("mode", ["default", "bridge", "my-net", "private", "", None])
+@pytest.mark.parametrize("mode", ["default", "bridge", "my-net", "", None])
+def test_ordinary_network_modes_are_allowed(mode):
+    assert violations(NetworkMode=mode) == []
+
+
+@pytest.mark.parametrize("mode", ["private", "", None])
 def test_ordinary_namespace_modes_are_allowed(mode):
-    assert violations(NetworkMode=mode, IpcMode=mode, PidMode=mode) == []
+    assert violations(IpcMode=mode, PidMode=mode) == []
 
 
 def test_devices_and_device_cgroup_rules_are_denied():
     device = {"PathOnHost": "/dev/sda", "PathInContainer": "/dev/sda", "CgroupPermissions": "rwm"}
-    assert violations(Devices=[device]) == ["passing host devices into a container is refused"]
-    assert violations(DeviceCgroupRules=["b 8:* rmw"]) == ["device cgroup rules are refused"]
+    [problem] = violations(Devices=[device])
+    assert "passing host devices into a container" in problem
+    [rule] = violations(DeviceCgroupRules=["b 8:* rmw"])
+    assert "device cgroup rules: refused" in rule
     assert violations(Devices=[], DeviceCgroupRules=None) == []
 
 
@@ -180,7 +196,7 @@ def test_volume_options_in_the_mount_itself_are_checked():
         "VolumeOptions": {"DriverConfig": {"Name": "local", "Options": BIND_VOLUME}},
     }
     [problem] = violations(lookup_of({}), Mounts=[mount])
-    assert "fresh" in problem and "/etc" in problem
+    assert "volume fresh" in problem and "/etc" in problem
 
 
 def test_a_bind_volume_without_a_device_is_denied():
@@ -188,17 +204,21 @@ def test_a_bind_volume_without_a_device_is_denied():
     assert violations(lookup, Binds=["odd:/x"])
 
 
-def test_local_volumes_that_are_not_sensitive_binds_are_allowed():
+def test_only_plain_local_volumes_and_tmpfs_are_allowed():
+    """An allow-list, not a list of dangerous devices: any driver option is refused."""
     lookup = lookup_of(
         {
             "plain": {"Options": None},
+            "ram": {"Options": {"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}},
             "nfs": {"Options": {"type": "nfs", "o": "addr=10.0.0.1", "device": ":/export"}},
             "srv": {"Options": {"type": "none", "o": "bind", "device": "/srv/data"}},
+            "disk": {"Options": {"type": "ext4", "device": "/dev/vda1"}},
         }
     )
-    assert violations(lookup, Binds=["plain:/a", "nfs:/b", "srv:/c", "missing:/d"]) == []
+    assert violations(lookup, Binds=["plain:/a", "ram:/b", "missing:/d"]) == []
+    refused = violations(lookup, Binds=["nfs:/b", "srv:/c", "disk:/e"])
+    assert len(refused) == 3 and all("driver options" in p for p in refused)
 
 
 def test_empty_and_missing_host_configs_are_allowed():
-    assert host_config_violations({}) == []
-    assert host_config_violations(None) == []  # type: ignore[arg-type]
+    assert violations() == []

@@ -29,8 +29,8 @@ from tools.compose_cli import (
     shown_command,
 )
 from tools.engine import engine_errors
-from tools.errors import Conflict, ImageNotFound, InvalidArguments, NotFound
-from tools.guard.compose_config import compose_violations
+from tools.errors import Conflict, ImageNotFound, InvalidArguments, NotFound, PolicyDenied
+from tools.guard.compose_config import compose_violations, raw_file_problems
 from tools.guard.policy import Risk
 from tools.manager import ContainerRecord, cap_text
 from tools.plan import ActionPlan, Target
@@ -185,8 +185,21 @@ def _volume_text(volume: Any) -> str:
     return str(volume)
 
 
+def raw_problems(project: ComposeProject) -> list[str]:
+    """Host files the file as written would make the CLI read from outside the project."""
+    try:
+        raw = yaml.safe_load(project.file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # `config` reports the error in its own words
+    return raw_file_problems(raw, project.directory)
+
+
 def _resolved_config(ctx: ToolContext, project: ComposeProject) -> tuple[str, dict[str, Any]]:
-    """`config` output: the file with variables, extends and relative paths resolved."""
+    """`config` output: the file with variables, extends and relative paths resolved. A file
+    that would read host files from outside its project is refused before the CLI reads it."""
+    problems = raw_problems(project)
+    if problems:
+        raise PolicyDenied(f"compose project {project.name} is refused: " + "; ".join(problems))
     cli = detect_cli()
     text = run_compose(
         cli, project, ["config"], engine=ctx.docker.engine, timeout=CONFIG_TIMEOUT
@@ -374,7 +387,9 @@ def _plan_up(ctx: ToolContext, args: ComposeUpInput) -> ActionPlan:
         command=shown_command(cli, project, argv),
         targets=[container_target(r) for r in records] + targets,
         impact=impact,
-        violations=compose_violations(config, ctx.docker.inspect_volume, project.name),
+        violations=compose_violations(
+            config, ctx.docker.checker(), project.name, project.directory
+        ),
         # What runs is this exact checked text; an edited file changes it and voids approvals.
         payload={"argv": argv, "config": text},
     )

@@ -7,7 +7,6 @@ from typing import Any
 
 from tools.catalogue import ToolContext, tool
 from tools.errors import Conflict, InvalidArguments
-from tools.guard.container_config import host_config_violations
 from tools.guard.policy import Risk
 from tools.manager import ContainerRecord, redact_env, wait_for_state
 from tools.plan import ActionPlan, Target
@@ -125,7 +124,9 @@ def container_stats(
 
 
 def _plan_start(ctx: ToolContext, args: StartContainerInput) -> ActionPlan:
-    return _plan_container(ctx, args.container, "Start container", ["start"])
+    plan = _plan_container(ctx, args.container, "Start container", ["start"])
+    plan.carried = ctx.docker.carried_options(_target(plan).id)
+    return plan
 
 
 @tool(Risk.CHANGE, StartContainerInput, _plan_start)
@@ -157,9 +158,11 @@ def stop_container(ctx: ToolContext, args: StopContainerInput, plan: ActionPlan)
 
 
 def _plan_restart(ctx: ToolContext, args: RestartContainerInput) -> ActionPlan:
-    return _plan_container(
+    plan = _plan_container(
         ctx, args.container, "Restart container", ["restart", "-t", str(args.timeout)]
     )
+    plan.carried = ctx.docker.carried_options(_target(plan).id)
+    return plan
 
 
 @tool(Risk.CHANGE, RestartContainerInput, _plan_restart)
@@ -178,10 +181,6 @@ def restart_container(
 
 
 def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
-    image = ctx.docker.inspect_image(args.image)
-    records = ctx.docker.container_records(all=True)
-    if args.name and any(r.name == args.name for r in records):
-        raise Conflict(f"a container named {args.name!r} already exists; pick another name")
     port_bindings: dict[str, list[dict[str, str]]] = {}
     argv = ["docker", "run", "-d"]
     if args.name:
@@ -199,11 +198,6 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
         key = f"{number}/{proto or 'tcp'}"
         port_bindings.setdefault(key, []).append({"HostIp": host_ip, "HostPort": port})
         argv += ["-p", f"{host_port}:{spec}"]
-        taken = [r.name for r in records if r.state == "running" and any(
-            p.split("->")[0].endswith(f":{port}") and p.endswith(f"/{proto or 'tcp'}")
-            for p in r.ports)]  # fmt: skip
-        if taken:
-            raise Conflict(f"host port {port} is already published by {taken[0]}")
     binds = []
     for source, target in sorted(args.volumes.items()):
         if source.startswith((".", "~")):
@@ -270,6 +264,28 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
         "host_config": create_host_config,
         "detach": True,
     }
+    summary = f"Run a new container {args.name or ''} from {args.image}".replace("  ", " ")
+    # Denials first: what the engine would be sent is judged before anything that can fail
+    # for other reasons (a missing image, a name in use).
+    violations = [
+        str(v) for v in ctx.docker.checker().container_create(ctx.docker.create_body(payload))
+    ]
+    if violations:
+        return ActionPlan(summary=summary, command=shlex.join(argv), violations=violations)
+    image = ctx.docker.inspect_image(args.image)
+    records = ctx.docker.container_records(all=True)
+    if args.name and any(r.name == args.name for r in records):
+        raise Conflict(f"a container named {args.name!r} already exists; pick another name")
+    for key, bindings in port_bindings.items():
+        number, proto = key.split("/")
+        for binding in bindings:
+            taken = [r.name for r in records if r.state == "running" and any(
+                p.split("->")[0].endswith(f":{binding['HostPort']}") and p.endswith(f"/{proto}")
+                for p in r.ports)]  # fmt: skip
+            if taken:
+                raise Conflict(
+                    f"host port {binding['HostPort']} is already published by {taken[0]}"
+                )
     repo_digests = image.get("RepoDigests") or []
     image_target = Target(
         kind="image",
@@ -281,13 +297,11 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
     impact = [f"creates container {args.name or '(random name)'} from {args.image}"]
     impact += [f"publishes {h} -> {c}" for h, c in sorted(args.ports.items())]
     impact += [f"mounts {s} at {t}" for s, t in sorted(args.volumes.items())]
-    violations = host_config_violations(create_host_config, ctx.docker.inspect_volume)
     return ActionPlan(
-        summary=f"Run a new container {args.name or ''} from {args.image}".replace("  ", " "),
+        summary=summary,
         command=shlex.join(argv),
         targets=[image_target],
         impact=impact,
-        violations=violations,
         payload=payload,
     )
 

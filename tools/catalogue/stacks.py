@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from tools.catalogue import ToolContext, tool
 from tools.catalogue.compose import _image_targets, _project, _resolved_config
-from tools.compose_cli import ComposeFailed, compose_env, docker_host_for
+from tools.compose_cli import ComposeFailed, run_cli
 from tools.engine import engine_errors
 from tools.errors import EngineTimeout, NotFound
 from tools.guard.compose_config import compose_violations
@@ -38,11 +39,13 @@ def _service_target(service: dict[str, Any]) -> Target:
     )  # fmt: skip
 
 
-def _docker(ctx: ToolContext, argv: list[str], stdin: str | None = None) -> str:
+def _docker(
+    ctx: ToolContext, argv: list[str], stdin: str | None = None, roots: list[Path] | None = None
+) -> str:
     try:
-        done = subprocess.run(
-            ["docker", *argv], input=stdin, capture_output=True, text=True, timeout=TIMEOUT,
-            env=compose_env(docker_host_for(ctx.docker.engine)), check=False,
+        done = run_cli(
+            ["docker", *argv], ctx.docker.engine, timeout=TIMEOUT, stdin=stdin,
+            extra_roots=roots or [],
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise EngineTimeout(f"`docker {argv[0]} {argv[1]}` took over {TIMEOUT:.0f}s") from exc
@@ -68,8 +71,10 @@ def _plan_deploy(ctx: ToolContext, args: StackDeployInput) -> ActionPlan:
         impact=[f"service {stack}_{name}: image {(svc or {}).get('image', '?')}"
                 for name, svc in sorted(services.items())]
         + ([f"updates {len(existing)} existing service(s)"] if existing else []),
-        violations=compose_violations(config, ctx.docker.inspect_volume, project.name),
-        payload={"config": text, "stack": stack},
+        violations=compose_violations(
+            config, ctx.docker.checker(), project.name, project.directory
+        ),
+        payload={"config": text, "stack": stack, "directory": str(project.directory)},
     )  # fmt: skip
 
 
@@ -78,7 +83,10 @@ def stack_deploy(ctx: ToolContext, args: StackDeployInput, plan: ActionPlan) -> 
     """Deploy (or update) a swarm stack from a configured compose project; its configuration
     passes the same checks as run_container."""
     stack = plan.payload["stack"]
-    output = _docker(ctx, ["stack", "deploy", "-c", "-", stack], stdin=plan.payload["config"])
+    output = _docker(
+        ctx, ["stack", "deploy", "-c", "-", stack], stdin=plan.payload["config"],
+        roots=[Path(plan.payload["directory"])],
+    )  # fmt: skip
     services = _services(ctx, stack)
     return ActionResult(
         message=f"stack {stack} deployed: {len(services)} service(s)",

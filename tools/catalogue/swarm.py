@@ -30,6 +30,8 @@ from tools.errors import (
     InvalidArguments,
     NotFound,
 )
+from tools.guard.allowlist import Violation
+from tools.guard.boundary import existing_service_violations
 from tools.guard.policy import Risk
 from tools.manager import DockerManager, cap_text, redact_env
 from tools.plan import ActionPlan, Target
@@ -195,6 +197,12 @@ def _resolve(ctx: ToolContext, ref: str) -> tuple[ServiceRecord, Target]:
     return record, service_target(record)
 
 
+def _carried(ctx: ToolContext, record: ServiceRecord) -> list[Violation]:
+    """Options of a service made outside the assistant that it refuses: an update keeps its
+    spec, so only an admin's approved call may carry them over (never add one)."""
+    return existing_service_violations(ctx.docker.checker(), record.spec)
+
+
 def _describe(record: ServiceRecord) -> str:
     scale = f"{record.replicas} replica(s)" if record.replicas is not None else record.mode
     state = f", update {record.update_state}" if record.update_state else ""
@@ -327,6 +335,7 @@ def _plan_scale(ctx: ToolContext, args: ScaleServiceInput) -> ActionPlan:
         command=shlex.join(["docker", "service", "scale", f"{record.name}={args.replicas}"]),
         targets=[target],
         impact=[_describe(record), f"{record.replicas} -> {args.replicas} replicas: {effect}"],
+        carried=_carried(ctx, record),
     )
 
 
@@ -419,6 +428,7 @@ def _plan_update(ctx: ToolContext, args: UpdateServiceInput) -> ActionPlan:
         targets=targets,
         impact=impact,
         payload={"image": image, "env": sorted(env), "replicas": replicas},
+        carried=_carried(ctx, record),
     )
 
 
@@ -484,6 +494,7 @@ def _plan_rollback(ctx: ToolContext, args: RollbackServiceInput) -> ActionPlan:
         impact=impact,
         # Bound to the exact spec it returns to: if another update lands first, ask again.
         payload={"previous_spec": _spec_digest(previous)},
+        carried=_carried(ctx, record),
     )
 
 
@@ -526,6 +537,7 @@ def _plan_restart(ctx: ToolContext, args: RestartServiceInput) -> ActionPlan:
         command=shlex.join(["docker", "service", "update", "--force", record.name]),
         targets=[target],
         impact=[_describe(record), f"every task is replaced; {_rollout(record.spec)}"],
+        carried=_carried(ctx, record),
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from tools.catalogue import ToolContext, tool
 from tools.catalogue.containers import _impact, container_target
 from tools.errors import Conflict, DockerDeployerError, EngineError, ImageNotFound
-from tools.guard.container_config import host_config_violations
+from tools.guard.boundary import carrying, existing_container_violations
 from tools.guard.policy import Risk
 from tools.manager import DockerManager, cap_text, split_image
 from tools.plan import ActionPlan, Target
@@ -53,7 +54,19 @@ def _plan_update(ctx: ToolContext, args: UpdateContainerImageInput) -> ActionPla
     except ImageNotFound:
         old_image = {}
     create = clone_config(info, old_image, new_ref)
-    violations = host_config_violations(create["host_config"], ctx.docker.inspect_volume)
+    # A recreate may carry the old container's options over unchanged (an admin's call where
+    # the allow-list refuses them), never add or widen one; its host binds stay where they are.
+    checker = ctx.docker.checker()
+    carried = existing_container_violations(checker, info) + checker.labels(
+        "Labels", create.get("labels")
+    )
+    keep_binds = _bind_sources(info)
+    allowed = {v.key for v in carried}
+    violations = [
+        str(v)
+        for v in checker.container_create(ctx.docker.create_body(create), keep_binds)
+        if v.key not in allowed
+    ]
     new_id = str(new_image["Id"]) if new_image else f"ref:{new_ref}"
     impact = [
         f"recreates {record.name}: {current_ref} ({_short(info['Image'])}) -> {new_ref} "
@@ -70,8 +83,14 @@ def _plan_update(ctx: ToolContext, args: UpdateContainerImageInput) -> ActionPla
         targets=[container_target(record), Target("image", new_id, new_ref)],
         impact=impact,
         violations=violations,
-        payload={"new_ref": new_ref, "create": create},
+        payload={"new_ref": new_ref, "create": create, "keep_binds": [str(p) for p in keep_binds]},
+        carried=carried,
     )
+
+
+def _bind_sources(info: dict[str, Any]) -> list[Path]:
+    """The host paths an existing container binds: a recreate may bind exactly these again."""
+    return [Path(str(m["Source"])) for m in info.get("Mounts") or [] if m.get("Type") == "bind"]
 
 
 def _pull_or_local(docker: DockerManager, ref: str) -> dict[str, Any]:
@@ -135,8 +154,12 @@ def update_container_image(
     if was_running:
         docker.stop(old_id, timeout=10)
     new_id: str | None = None
+    keep_binds = [Path(p) for p in plan.payload.get("keep_binds") or []]
     try:
-        created = docker.call(lambda: api.create_container(name=name, **plan.payload["create"]))
+        with carrying(extra_roots=keep_binds):
+            created = docker.call(
+                lambda: api.create_container(name=name, **plan.payload["create"])
+            )
         new_id = str(created["Id"])
         for network, aliases in extra_networks(info).items():
             docker.call(

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from tools.guard.container_config import (
-    VolumeLookup,
-    bind_volume_reason,
-    host_config_violations,
-    sensitive_path_reason,
-)
+from tools.guard.allowlist import NETWORK_OPTIONS, Checker, volume_problems
 
 # Values here are data the container sees, not things the engine mounts or grants.
 _NOT_MOUNT_KEYS = frozenset(
@@ -142,11 +138,6 @@ def service_host_config(
     for key in ("secrets", "configs"):
         for name, file in _file_refs(service, key, config.get(key) or {}):
             binds.append(f"{file}:/run/{key}/{name}")
-    for env_file in _as_list(service.get("env_file")):
-        path = env_file.get("path") if isinstance(env_file, dict) else env_file
-        reason = sensitive_path_reason(str(path)) if path else None
-        if reason:
-            problems.append(f"env_file: {reason}")
     host_config: dict[str, Any] = {
         "Privileged": _truthy(service.get("privileged")),
         "CapAdd": [str(c) for c in _as_list(service.get("cap_add"))],
@@ -167,37 +158,131 @@ def service_host_config(
 
 
 def compose_violations(
-    config: dict[str, Any], volume_lookup: VolumeLookup | None = None, project: str | None = None
+    config: dict[str, Any],
+    checker: Checker,
+    project: str | None = None,
+    project_dir: Path | None = None,
 ) -> list[str]:
     """Every reason this resolved compose configuration is refused (empty when acceptable).
 
-    `project` names the engine volumes compose would create (`<project>_<volume>`) so an
-    existing one is looked up; Compose v2 output carries the names itself.
+    This is the approval card's early answer; what the compose CLI then sends is judged again
+    at the engine boundary. `project` names the engine volumes compose would create
+    (`<project>_<volume>`) so an existing one is looked up; `project_dir` may be bound.
     """
     config = config if isinstance(config, dict) else {}
     project = project or (str(config["name"]) if config.get("name") else None)
+    roots = (project_dir,) if project_dir else ()
     problems: list[str] = []
     services = config.get("services") or {}
     for name, service in sorted(services.items(), key=lambda item: str(item[0])):
         if not isinstance(service, dict):
             continue
         host_config, extra = service_host_config(service, config, project)
-        found = host_config_violations(host_config, volume_lookup) + extra
-        # The socket anywhere else it could reach the engine (devices, odd keys, new syntax).
+        found = [str(v) for v in checker.host_config(host_config, roots)] + extra
+        found += [str(v) for v in checker.labels("labels", service.get("labels"))]
         if not any("docker.sock" in reason.lower() or "socket" in reason for reason in found):
             for text in _strings(service, _NOT_MOUNT_KEYS):
                 if "docker.sock" in text.lower():
                     found.append(f"mentions the Docker socket ({text}); refused")
                     break
         problems += [f"service {name}: {reason}" for reason in _unique(found)]
-    # A declared bind volume is refused even before a service uses it: it outlives the file.
     for key, definition in sorted((config.get("volumes") or {}).items()):
         if isinstance(definition, dict):
             engine_name = _volume_name(str(key), definition, project)
-            reason = bind_volume_reason(engine_name, definition.get("driver_opts"))
-            if reason and not any(reason in p for p in problems):
-                problems.append(reason)
+            for reason in volume_problems(definition.get("driver"), definition.get("driver_opts")):
+                problems.append(f"volume {engine_name}: {reason}")
+            problems += [f"volume {engine_name}: {v}" for v in
+                         checker.labels("labels", definition.get("labels"))]  # fmt: skip
+    for key, definition in sorted((config.get("networks") or {}).items()):
+        problems += _network_problems(str(key), definition, checker, project)
+    return _unique(problems)
+
+
+def _network_problems(
+    key: str, definition: Any, checker: Checker, project: str | None
+) -> list[str]:
+    definition = definition if isinstance(definition, dict) else {}
+    external = definition.get("external")
+    name = str(
+        definition.get("name")
+        or (external.get("name") if isinstance(external, dict) else None)
+        or (key if _truthy(external) else f"{project}_{key}" if project else key)
+    )
+    problems = [f"network {key}: {v.reason}" for v in checker.network_ref("network", name)]
+    driver = str(definition.get("driver") or "bridge").lower()
+    if not _truthy(external) and driver not in ("bridge", "overlay"):
+        problems.append(f"network {key}: driver {driver!r} is refused (bridge or overlay only)")
+    for option in definition.get("driver_opts") or {}:
+        if option not in NETWORK_OPTIONS:
+            problems.append(f"network {key}: driver option {option!r} is refused")
+    problems += [f"network {key}: {v}" for v in checker.labels("labels", definition.get("labels"))]
     return problems
+
+
+# Keys of a compose file whose values are host files the compose CLI reads or sends.
+_FILE_KEYS = ("env_file", "extends", "build", "label_file")
+
+
+def raw_file_problems(raw: Any, project_dir: Path) -> list[str]:
+    """Host files the compose file makes the CLI read (env files, extends, build contexts,
+    secret and config files) must be inside the project directory. Compose v1 inlines env
+    files into `config` output, so this reads the file as written. Paths with variables are
+    refused: they could expand to anywhere."""
+    if not isinstance(raw, dict):
+        return []
+    problems: list[str] = []
+    root = Path(os.path.realpath(project_dir))
+    for name, service in (raw.get("services") or {}).items():
+        if not isinstance(service, dict):
+            continue
+        for key in _FILE_KEYS:
+            for path in _paths(key, service.get(key)):
+                reason = _outside(path, root)
+                if reason:
+                    problems.append(f"service {name}: {key} {path!r} {reason}")
+    for kind in ("secrets", "configs"):
+        for name, definition in (raw.get(kind) or {}).items():
+            if isinstance(definition, dict) and definition.get("file") is not None:
+                reason = _outside(str(definition["file"]), root)
+                if reason:
+                    problems.append(f"{kind} {name}: file {definition['file']!r} {reason}")
+    for include in _as_list(raw.get("include")):
+        for path in _paths("include", include):
+            reason = _outside(path, root)
+            if reason:
+                problems.append(f"include {path!r} {reason}")
+    return problems
+
+
+def _paths(key: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if key in ("extends",) and isinstance(value, dict):
+        return [str(value["file"])] if value.get("file") else []
+    if key == "build":
+        if isinstance(value, dict):
+            found = [str(value.get("context") or ".")]
+            dockerfile = value.get("dockerfile")
+            if dockerfile and str(dockerfile).startswith(("/", "~", "$")):
+                found.append(str(dockerfile))
+            return found
+        return [str(value)]
+    if key == "include" and isinstance(value, dict):
+        return [str(p) for p in _as_list(value.get("path"))]
+    if isinstance(value, dict):
+        return [str(value["path"])] if value.get("path") else []
+    return [str(item.get("path") if isinstance(item, dict) else item) for item in _as_list(value)]
+
+
+def _outside(path: str, root: Path) -> str | None:
+    if "$" in path:
+        return "uses a variable; file paths must be literal"
+    if "://" in path or path.startswith("git@"):
+        return None  # a remote build context: nothing on this host is read
+    full = Path(os.path.realpath(root / os.path.expanduser(path)))
+    if full != root and not full.is_relative_to(root):
+        return f"is outside the project directory {root}; refused"
+    return None
 
 
 def _unique(items: list[str]) -> list[str]:

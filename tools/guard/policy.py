@@ -117,6 +117,14 @@ class Policy:
                 reason = self.protection_reason(target)
                 if reason:
                     return Decision(Verdict.DENY, f"{reason}: no tool may change it", required)
+        if plan.carried and risk is not Risk.READ:
+            # An object made elsewhere with options the assistant refuses: only an admin may
+            # act on it, always with a person's approval (never auto-approved).
+            if actor.role is not Role.ADMIN:
+                return Decision(
+                    Verdict.DENY, f"{plan.carried_note()}; only an admin may {tool} it", Role.ADMIN
+                )
+            return Decision(Verdict.NEEDS_APPROVAL, plan.carried_note(), Role.ADMIN)
         if risk is Risk.READ:
             return Decision(Verdict.ALLOW, "read-only", required)
         if risk is Risk.CHANGE and actor.role in self.auto_approve_roles and not tainted:
