@@ -259,30 +259,30 @@ def test_up_never_pulls_a_missing_image(compose_gateway, projects, docker_client
 
 REFUSED = {
     "privileged": (
-        {"web": service(privileged=True)}, None, "service web: privileged containers are refused"
+        {"web": service(privileged=True)}, None, "Privileged=True: privileged containers are"
     ),
     "socket-short": (
         {"web": service(volumes=["/var/run/docker.sock:/var/run/docker.sock"])},
         None,
-        "service web: mounting the Docker socket",
+        "mounting the Docker socket",
     ),
     "socket-long": (
         {"web": service(volumes=[{"type": "bind", "source": "/run/docker.sock", "target": "/s"}])},
         None,
-        "service web: mounting the Docker socket",
+        "mounting the Docker socket",
     ),
     "host-network": (
         {"ok": service(), "web": service(network_mode="host")},
         None,
-        "service web: sharing the host's network namespace",
+        "sharing the host's network namespace",
     ),
     "bind-volume": (
         {"web": service(volumes=["hostetc:/x"])},
         {"hostetc": {"driver_opts": {"type": "none", "o": "bind", "device": "/etc"}}},
-        "is a bind of a host path: binding host path /etc",
+        "device=/etc",
     ),
     "cap-add": (
-        {"web": service(cap_add=["SYS_ADMIN"])}, None, "service web: adding capabilities SYS_ADMIN"
+        {"web": service(cap_add=["SYS_ADMIN"])}, None, "adding capabilities SYS_ADMIN"
     ),
 }  # fmt: skip
 
@@ -297,7 +297,7 @@ def test_a_dangerous_compose_file_is_refused_and_nothing_starts(
     outcome = compose_gateway().call(admin, "compose_up", {"project": name})
 
     assert outcome.status == "denied", outcome.message
-    assert expected in outcome.message
+    assert expected in outcome.message and "service web" in outcome.message
     assert outcome.approval is None  # not even offered for approval
     assert resources_of(docker_client, name) == []
 

@@ -116,14 +116,20 @@ def test_same_image_is_refused_without_approval(gateway, make_container, admin):
     assert outcome.status == "failed" and "already runs" in outcome.message
 
 
-def test_privileged_container_is_not_recreated(
-    gateway, make_container, admin, update_images
+def test_a_privileged_container_made_elsewhere_needs_an_admins_eyes_to_be_recreated(
+    gateway, make_container, admin, operator, update_images
 ):
+    """The assistant never introduces a dangerous option; an existing one may be carried over
+    unchanged, by an admin, with the card naming it."""
     container = make_container("upd-priv", start=False, privileged=True)  # cannot start here
-    outcome = gateway.call(
-        admin, "update_container_image", {"container": container.name, "image": ":2"}
-    )
-    assert outcome.status == "denied" and "privileged" in outcome.message
+    args = {"container": container.name, "image": ":2"}
+    refused = gateway.call(operator, "update_container_image", args)
+    assert refused.status == "denied" and "not created through the assistant" in refused.message
+    assert "Privileged" in refused.message and "only an admin" in refused.message
+    proposal = gateway.call(admin, "update_container_image", args)
+    assert proposal.status == "pending_approval"
+    assert any("Privileged=True" in line for line in (proposal.preview or {})["impact"])
+    assert proposal.approval and proposal.approval["required_role"] == "admin"
 
 
 def test_check_image_update_sees_a_newer_local_tag(

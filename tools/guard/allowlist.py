@@ -331,8 +331,9 @@ class Checker:
             problems.append(
                 Violation(
                     "HostConfig.SecurityOpt", text[:120],
-                    "only no-new-privileges and the named seccomp/apparmor profiles are allowed "
-                    "(DOCKERDEPLOYER_SECCOMP_PROFILES, DOCKERDEPLOYER_APPARMOR_PROFILES)",
+                    "refused: only no-new-privileges and the named seccomp/apparmor "
+                    "profiles are allowed (DOCKERDEPLOYER_SECCOMP_PROFILES, "
+                    "DOCKERDEPLOYER_APPARMOR_PROFILES)",
                 )
             )  # fmt: skip
         return problems
@@ -514,7 +515,7 @@ class Checker:
             problems.append(Violation("Privileged", _text(body["Privileged"]),
                                       "privileged exec is refused"))  # fmt: skip
         known = {"AttachStdin", "AttachStdout", "AttachStderr", "ConsoleSize", "DetachKeys",
-                 "Tty", "Env", "Cmd", "Privileged", "User", "WorkingDir"}  # fmt: skip
+                 "Container", "Tty", "Env", "Cmd", "Privileged", "User", "WorkingDir"}  # fmt: skip
         problems += [
             Violation(key, _text(value), "unknown exec option")
             for key, value in body.items()

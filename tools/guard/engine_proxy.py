@@ -119,8 +119,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if not has_body:
                 return
+            # The boundary may have read a small answer already (a create it verified).
+            chunks = (
+                [response.content]
+                if response._content_consumed
+                else response.raw.stream(64 * 1024, decode_content=False)
+            )
             with contextlib.suppress(OSError):  # the CLI hung up: nothing more to tell it
-                for chunk in response.raw.stream(64 * 1024, decode_content=False):
+                for chunk in chunks:
                     if chunk:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                         self.wfile.flush()
