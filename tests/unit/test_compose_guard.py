@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tools.guard.allowlist import Checker, Lookups, Rules
-from tools.guard.compose_config import compose_violations, raw_file_problems
+from tools.guard.compose_config import compose_violations, notable_options, raw_file_problems
 
 IMAGE = "dockerdeployer-test/busybox:1"
 
@@ -285,3 +285,22 @@ def test_every_problem_of_every_service_is_listed():
     assert problems[1].endswith("sharing the host's network namespace (network=host) is refused")
     assert len(problems) == 3 and problems[2].startswith("service b: ")
     assert "mounting the Docker socket" in problems[2]
+
+
+def test_the_card_names_every_unusual_option():
+    config = {
+        "services": {
+            "web": {"image": IMAGE, "cap_add": ["NET_BIND_SERVICE"], "sysctls": {"net.x": 1}},
+            "plain": {"image": IMAGE},
+        },
+        "networks": {"edge": {"external": True, "name": "proxy"}},
+        "volumes": {"scratch": {"driver_opts": {"type": "tmpfs", "device": "tmpfs"}}},
+    }
+    lines = notable_options(config, ["plain", "web"])
+    assert lines[:2] == [
+        'service web: cap_add ["NET_BIND_SERVICE"]',
+        'service web: sysctls {"net.x": 1}',
+    ]
+    assert any(line.startswith("network edge:") and "proxy" in line for line in lines)
+    assert any(line.startswith("volume scratch:") and "tmpfs" in line for line in lines)
+    assert not any("plain" in line for line in lines)

@@ -30,7 +30,7 @@ from tools.compose_cli import (
 )
 from tools.engine import engine_errors
 from tools.errors import Conflict, ImageNotFound, InvalidArguments, NotFound, PolicyDenied
-from tools.guard.compose_config import compose_violations, raw_file_problems
+from tools.guard.compose_config import compose_violations, notable_options, raw_file_problems
 from tools.guard.policy import Risk
 from tools.manager import ContainerRecord, cap_text
 from tools.plan import ActionPlan, Target
@@ -375,6 +375,10 @@ def _plan_up(ctx: ToolContext, args: ComposeUpInput) -> ActionPlan:
         declared = sorted(str(k) for k in config.get(kind) or {})
         if declared:
             impact.append(f"{kind} (created if missing): " + ", ".join(declared))
+    notable = notable_options(config, names)
+    if notable:
+        impact.append("options beyond image, ports and mounts (check them):")
+        impact += ["  " + line for line in notable]
     records = _records(ctx, project.name)
     if records:
         impact.append("existing containers compose may recreate or start:")

@@ -12,7 +12,7 @@ from tools.catalogue.compose import _image_targets, _project, _resolved_config
 from tools.compose_cli import ComposeFailed, run_cli
 from tools.engine import engine_errors
 from tools.errors import EngineTimeout, NotFound
-from tools.guard.compose_config import compose_violations
+from tools.guard.compose_config import compose_violations, notable_options
 from tools.guard.policy import Risk
 from tools.manager import cap_text
 from tools.plan import ActionPlan, Target
@@ -70,7 +70,8 @@ def _plan_deploy(ctx: ToolContext, args: StackDeployInput) -> ActionPlan:
                                                                         sorted(services)),
         impact=[f"service {stack}_{name}: image {(svc or {}).get('image', '?')}"
                 for name, svc in sorted(services.items())]
-        + ([f"updates {len(existing)} existing service(s)"] if existing else []),
+        + ([f"updates {len(existing)} existing service(s)"] if existing else [])
+        + notable_options(config, sorted(services)),
         violations=compose_violations(
             config, ctx.docker.checker(), project.name, project.directory
         ),

@@ -2,13 +2,14 @@
 
 Each service of the *resolved* configuration (`docker compose config`: variables substituted,
 `extends` merged, relative paths made absolute) is translated to the engine HostConfig keys it
-would create its containers with, then judged by the same `host_config_violations` as
+would create its containers with, then judged by the same allow-list (`Checker.host_config`) as
 `run_container`. Both output dialects are understood: Compose v1 (short volume strings,
 `volumes_from: [service:web:rw]`) and v2 (long syntax everywhere, top-level `name:`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -287,3 +288,38 @@ def _outside(path: str, root: Path) -> str | None:
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# Service keys a person should see on the approval card even when the allow-list accepts them:
+# they change what the container can reach or do beyond image, ports and mounts.
+_NOTABLE_KEYS = (
+    "cap_add", "cap_drop", "security_opt", "sysctls", "network_mode", "ipc", "pid", "user",
+    "userns_mode", "tmpfs", "shm_size", "ulimits", "extra_hosts", "dns", "devices",
+    "group_add", "read_only", "init", "runtime", "cgroup_parent", "logging", "secrets",
+    "configs", "env_file", "build", "external_links", "links", "volumes_from",
+)  # fmt: skip
+
+
+def notable_options(config: dict[str, Any], names: list[str]) -> list[str]:
+    """Card lines for everything unusual in the chosen services and the file's top level:
+    nothing a person approves stays hidden in the compose file."""
+    lines = []
+    services = config.get("services") or {}
+    for name in names:
+        service = services.get(name) or {}
+        for key in _NOTABLE_KEYS:
+            if service.get(key) not in (None, [], {}, ""):
+                lines.append(f"service {name}: {key} {_brief(service[key])}")
+    for kind in ("networks", "volumes"):
+        for key, definition in sorted((config.get(kind) or {}).items()):
+            if not isinstance(definition, dict):
+                continue
+            shown = {k: v for k, v in definition.items() if k not in ("labels",) and v}
+            if shown:
+                lines.append(f"{kind[:-1]} {key}: {_brief(shown)}")
+    return lines
+
+
+def _brief(value: Any, limit: int = 160) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
