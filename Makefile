@@ -1,9 +1,14 @@
 # Fresh machine: `make up` runs the product, `make test` passes the tests.
+# Test tiers (measured times in README.md, "Tests"):
+#   make test-unit  no engine needed: pytest -m "not integration"
+#   make test       the default tier, budget 10 min on 2 cores: engine, test images rebuilt afresh,
+#                   ruff, mypy + docker-bench threshold, pytest (all but `slow`); scripts/test.sh
+#   make test-all   the default tier plus the slow one (the product's image build, Swarm, browser)
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv up test test-all image bench
+.PHONY: venv up test test-unit test-all image bench
 
 $(BIN)/dockerdeployer: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,17 +22,14 @@ up: venv
 	bash scripts/ensure-engine.sh
 	$(BIN)/dockerdeployer up
 
+test-unit: venv
+	$(BIN)/pytest -m "not integration"
+
 test: venv
-	bash scripts/ensure-engine.sh
-	bash scripts/ensure-browser.sh
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	$(BIN)/dockerdeployer bench --min-pass 0.90 --json bench-results/bench.json
-	$(BIN)/pytest
+	bash scripts/test.sh
 
 test-all: venv
-	bash scripts/ensure-engine.sh
-	$(BIN)/pytest -m "slow or not slow"
+	bash scripts/test.sh --all
 
 bench: venv
 	bash scripts/ensure-engine.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers and the test image exists; install Debian's engine if needed.
+# Make sure a Docker engine answers and the test image is built; install Debian's engine if needed.
 # Safe to run repeatedly. Used by `make test`, `make up` and CI.
 set -euo pipefail
 
@@ -39,13 +39,6 @@ elif [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
 fi
 log "engine $(docker version --format '{{.Server.Version}}') answers"
 
-# The test image: static busybox on scratch (no registry is needed).
-image=dockerdeployer-test/busybox:1
-if ! docker image inspect "$image" >/dev/null 2>&1; then
-  ctx=$(mktemp -d)
-  cp /bin/busybox "$ctx/busybox"
-  cp "$(dirname "$0")/../tests/images/busybox/Dockerfile" "$ctx/Dockerfile"
-  docker build -q -t "$image" "$ctx" >/dev/null
-  rm -rf "$ctx"
-  log "built $image"
-fi
+# The test image (static busybox on scratch, no registry needed), as the current
+# tests/images/busybox/Dockerfile says: a cached build, seconds. `make test` rebuilds it afresh.
+bash "$(dirname "$0")/test-images.sh"

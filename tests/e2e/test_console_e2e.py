@@ -11,12 +11,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import docker
+import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import restart_count
 from tests.e2e.conftest import ARTIFACTS, ROOT
 from tests.ui.live import PASSWORD, USERS
+
+# Slow tier (`make test-all`): a Streamlit server and headless Chromium, about 10 s a test, and
+# the browser itself is an apt install on a fresh machine.
+pytestmark = pytest.mark.slow
 
 README_SHOT = ROOT / "docs" / "console-approval.png"
 # The README's picture is written when missing, or on request (it differs on every run).

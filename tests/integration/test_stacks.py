@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from tests.second_engine import SecondEngine
 
 pytest_plugins = ["tests.second_engine"]
+# Slow tier (`make test-all`): stacks converge on the second engine's swarm.
+pytestmark = pytest.mark.slow
 
 STACK_FILE = """\
 version: "3.8"

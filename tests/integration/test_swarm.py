@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from tests.second_engine import SecondEngine
 
 pytest_plugins = ["tests.second_engine"]
+# Slow tier (`make test-all`): every test waits for the swarm to converge on a second engine.
+pytestmark = pytest.mark.slow
 
 CONVERGE_SECONDS = 60.0
 FAST_ROLLOUT = 1_000_000_000  # 1 s monitor; every task replaced at once
