@@ -28,6 +28,9 @@ from tests.unit.planner_cases import (  # noqa: E402
     environment,
 )
 
+# Measured here, not asserted in the unit tests (a loaded machine must not fail a test).
+GOAL_MEAN_MS = 5.0
+
 
 def plan_for(case: Case) -> Plan:
     env = environment(case.fixture)
@@ -82,9 +85,11 @@ def main() -> int:
         print(f"  {category:<10} {ok:>3}/{count:<3} {ok / count:6.1%}")
     print(f"known gaps now passing: {gaps_fixed}/{len(KNOWN_GAPS)}")
     p99 = timings_ms[min(len(timings_ms) - 1, int(len(timings_ms) * 0.99))]
+    mean = statistics.fmean(timings_ms)
     print(
-        f"planning time over {len(timings_ms)} runs: mean {statistics.fmean(timings_ms):.3f} ms, "
-        f"p99 {p99:.3f} ms, max {timings_ms[-1]:.3f} ms"
+        f"planning time over {len(timings_ms)} runs: mean {mean:.3f} ms, "
+        f"p99 {p99:.3f} ms, max {timings_ms[-1]:.3f} ms "
+        f"(goal: mean < {GOAL_MEAN_MS:.0f} ms: {'ok' if mean < GOAL_MEAN_MS else 'OVER'})"
     )
     if options.failures:
         for case, plan in failures:

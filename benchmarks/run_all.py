@@ -38,6 +38,8 @@ SCRIPTS = [
            r"errors: \d+|audit: .*"),
     Script("log_streaming.py", [], ["--lines", "20000", "--runs", "3"],
            r"all lines: ours/CLI = [\d.]+\s+ours/raw = [\d.]+"),
+    Script("image_update.py", [], ["--runs", "1"],
+           r"update, healthy.*?\s{2,}[\d.]+ s|rollback, new image exits\s+[\d.]+ s"),
 ]  # fmt: skip
 
 

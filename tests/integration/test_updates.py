@@ -4,7 +4,6 @@ image is rolled back automatically, the old container running again with its con
 from __future__ import annotations
 
 import io
-import time
 
 import docker
 import pytest
@@ -51,11 +50,9 @@ def test_update_keeps_configuration(
     gateway, make_container, docker_client, admin, update_images
 ):
     container, volume = _service(make_container, docker_client, "upd-ok")
-    started = time.monotonic()
     outcome = _approve(gateway, admin, gateway.call(
         admin, "update_container_image", {"container": container.name, "image": ":2",
                                           "health_timeout": 10}))  # fmt: skip
-    elapsed = time.monotonic() - started
 
     assert outcome.status == "executed", outcome.message
     new = docker_client.api.inspect_container(container.name)
@@ -73,7 +70,6 @@ def test_update_keeps_configuration(
         assert new["Config"]["Cmd"] == SLEEPER
         with pytest.raises(docker.errors.NotFound):
             docker_client.api.inspect_container(container.id)  # the old one is gone
-        assert elapsed < 30
     finally:
         docker_client.api.remove_container(new["Id"], force=True)
         docker_client.api.remove_volume(volume, force=True)
