@@ -21,7 +21,8 @@ from sqlalchemy import select
 from agent.context import AgentContext
 from agent.errors import ModelUnavailable, ThreadForbidden
 from agent.lc_tools import call_key
-from dockerdeployer.db import ThreadRow, utcnow
+from agent.store import ThreadRow
+from foundation.db import utcnow
 from tools.approvals import Approval, ApprovalStatus
 from tools.errors import InvalidArguments, NotFound
 from tools.gateway import ToolGateway

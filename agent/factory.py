@@ -22,7 +22,7 @@ import prompts
 from agent.assistant import Assistant
 from agent.context import AgentContext
 from agent.lc_tools import GatewayTools
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tools.gateway import ToolGateway
 
 MODEL_CALLS_PER_RUN = 12

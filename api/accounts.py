@@ -12,7 +12,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
 from api.security import hash_password, verify_password
-from dockerdeployer.db import BotTokenRow, RevokedTokenRow, UserRow, utcnow
+from api.store import BotTokenRow, RevokedTokenRow, UserRow
+from foundation.db import utcnow
 from tools.errors import Conflict, InvalidArguments, NotFound
 from tools.guard.policy import Actor, Role
 

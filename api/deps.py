@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.accounts import BOT_PREFIX
 from api.services import Services
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tools.guard.policy import Actor, Role
 
 bearer = HTTPBearer(auto_error=False, description="A login access token or a bot token.")

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import dockerdeployer
+import foundation
 from api import errors
 from api.routes import admin, approvals, audit, auth, chat, containers, health
 from api.services import Services, build_services
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 
 
 class BodyLimit:
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or (services.settings if services else Settings())
     app = FastAPI(
         title="DockerDeployer API",
-        version=dockerdeployer.__version__,
+        version=foundation.__version__,
         description="Operate Docker in plain language; every change previewed, approved, audited.",
     )
     app.state.services = services or build_services(settings)

@@ -13,7 +13,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32

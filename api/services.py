@@ -9,7 +9,7 @@ from agent.assistant import Assistant
 from api.accounts import Accounts
 from api.ratelimit import LoginLimiter
 from api.security import TokenService, load_jwt_secret
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tools.gateway import ToolGateway
 
 

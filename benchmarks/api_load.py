@@ -100,7 +100,7 @@ def serve(home: str, port: int) -> None:
     model = None if offline_planner_available() else scripted_model()
     from api.main import create_app
     from api.services import build_services
-    from dockerdeployer.settings import Settings
+    from foundation.settings import Settings
 
     settings = Settings(home=Path(home), _env_file=None)
     app = create_app(services=build_services(settings, model=model))
@@ -190,8 +190,9 @@ def check_audit(home: Path, tally: Tally) -> bool:
     list_containers row; nothing more, nothing less, and no failed ones."""
     from sqlalchemy import func, select
 
-    from dockerdeployer.db import AuditRow, make_engine, make_sessionmaker
-    from dockerdeployer.settings import Settings
+    from foundation.db import make_engine, make_sessionmaker
+    from foundation.settings import Settings
+    from tools.store import AuditRow
 
     settings = Settings(home=home, _env_file=None)
     sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
@@ -322,7 +323,7 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 6
 def accounts_for(home: Path) -> tuple[str, str]:
     """A viewer user and a viewer bot token, straight into the store the API will open."""
     from api.accounts import Accounts
-    from dockerdeployer.settings import Settings
+    from foundation.settings import Settings
     from tools.factory import build_sessions
 
     settings = Settings(home=home, _env_file=None)

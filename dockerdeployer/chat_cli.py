@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from dockerdeployer.settings import Settings, load_settings
+from foundation.settings import Settings, load_settings
 from tools.errors import DockerDeployerError
 from tools.guard.policy import Actor, Role
 

@@ -11,7 +11,7 @@ import typer
 
 from dockerdeployer import chat_cli, server_cli
 from dockerdeployer.bench import cli as bench_cli
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 
 app = typer.Typer(
     name="dockerdeployer",

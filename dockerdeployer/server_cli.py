@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from api.accounts import Accounts
-from dockerdeployer.settings import Settings, load_settings
+from foundation.settings import Settings, load_settings
 
 UI_SCRIPT = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 

@@ -17,7 +17,7 @@ import docker
 import docker.errors
 import pytest
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tools.engine import Engine
 from tools.factory import build_gateway
 from tools.gateway import ToolGateway

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from dockerdeployer.db import ApprovalRow, utcnow
+from foundation.db import utcnow
 from tools.errors import ApprovalNotFound
 from tools.manager import redact_args
+from tools.store import ApprovalRow
 
 
 class ApprovalStatus(StrEnum):

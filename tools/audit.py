@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from dockerdeployer.db import AuditRow
 from tools.guard.policy import Actor
 from tools.manager import redact_args
+from tools.store import AuditRow
 
 EVENTS = ("proposed", "approved", "rejected", "denied", "invalid", "executed", "failed", "expired")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from dockerdeployer.db import make_engine, make_sessionmaker
-from dockerdeployer.settings import Settings
+from foundation.db import make_sessionmaker, open_database
+from foundation.settings import Settings
 from tools.engine import Engine, is_local
 from tools.gateway import ToolGateway
 from tools.guard.allowlist import Rules, canonical_roots
@@ -24,7 +24,7 @@ def build_engine(settings: Settings) -> Engine:
 def build_sessions(settings: Settings) -> sessionmaker[Any]:
     if settings.database_url is None:
         settings.ensure_home()
-    return make_sessionmaker(make_engine(settings.resolved_database_url))
+    return make_sessionmaker(open_database(settings.resolved_database_url))
 
 
 def engine_rules(settings: Settings, engine: Engine) -> Rules:

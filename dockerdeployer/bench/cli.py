@@ -103,7 +103,7 @@ def bench(
 def _run(tasks: list[Task], choice: ModelChoice, repeat: int, task_timeout: float) -> Report:
     from dockerdeployer.bench.harness import open_runner
     from dockerdeployer.bench.progress import Progress
-    from dockerdeployer.settings import Settings
+    from foundation.settings import Settings
     from tools.engine import diagnose
     from tools.factory import build_engine
 

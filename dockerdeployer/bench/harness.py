@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 
 if TYPE_CHECKING:  # the agent stack is imported when a run starts, not with the CLI
     from dockerdeployer.bench.runner import Runner

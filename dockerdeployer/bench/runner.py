@@ -24,7 +24,7 @@ from dockerdeployer.bench.scope import TaskScope
 from dockerdeployer.bench.spec import Task, Turn
 from dockerdeployer.bench.verify import Evidence, verify
 from dockerdeployer.bench.view import TaskView
-from dockerdeployer.db import utcnow
+from foundation.db import utcnow
 from tools.catalogue import all_tools
 from tools.compose_cli import detect_cli
 from tools.errors import DockerDeployerError

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage
 
 from agent.assistant import Assistant
 from agent.factory import build_assistant
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tools.factory import build_gateway
 
 

@@ -10,10 +10,11 @@ import pytest
 from langchain_core.messages import AIMessage
 from sqlalchemy import update
 
-from dockerdeployer.db import ApprovalRow, utcnow
+from foundation.db import utcnow
 from tests.agent.conftest import call, calls
 from tests.conftest import restart_count
 from tools.errors import ApprovalAlreadyDecided, ApprovalExpired
+from tools.store import ApprovalRow
 
 
 def _restart_script(scripted, name):

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.services import Services, build_services
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tests.api.helpers import ScriptedModel, bearer
 from tests.conftest import ContainerFactory
 

@@ -11,9 +11,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from dockerdeployer.db import ApprovalRow, utcnow
+from foundation.db import utcnow
 from tests.api.helpers import assert_refused, started_at, tool_call
 from tests.conftest import SLEEPER
+from tools.store import ApprovalRow
 
 
 def request_restart(client: Any, headers: dict[str, str], name: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.security import InsecureSecret, check_secret, load_jwt_secret
 from api.services import Services
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tests.api.conftest import PASSWORD, login
 from tests.api.helpers import assert_refused, bearer, forge, swap_payload
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tests.conftest import RUN_ID, TEST_LABEL
 from tools.engine import DEFAULT_SOCKET, Engine
 from tools.factory import build_gateway

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from dockerdeployer.db import ApprovalRow, utcnow
+from foundation.db import utcnow
 from tests.conftest import RUN_ID, SLEEPER, TEST_LABEL, restart_count, unique
 from tests.integration.conftest import count_engine_requests
 from tools.approvals import ApprovalStatus
@@ -22,6 +22,7 @@ from tools.errors import (
     PolicyDenied,
 )
 from tools.guard.policy import Actor, Role
+from tools.store import ApprovalRow
 
 
 def events(gateway, approval_id: str) -> list[str]:

@@ -19,7 +19,7 @@ import docker
 import pytest
 import yaml
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tests.conftest import RUN_ID, TEST_IMAGE, TEST_LABEL, restart_count
 from tests.integration.conftest import approved, count_engine_requests
 from tools.compose_cli import ComposeUnavailable, compose_env, detect_cli, docker_host_for

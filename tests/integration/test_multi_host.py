@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import docker
 import pytest
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tests.conftest import RUN_ID, SLEEPER, TEST_IMAGE, TEST_LABEL, restart_count, unique
 from tools.factory import build_gateway
 from tools.gateway import ToolGateway

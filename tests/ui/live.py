@@ -19,7 +19,7 @@ import uvicorn
 
 from api.main import create_app
 from api.services import Services, build_services
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 
 PASSWORD = "console-test-password"
 USERS = {"admin": "alice", "operator": "oscar", "viewer": "victor"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dockerdeployer.settings import Settings
+from foundation.settings import Settings
 from tools.engine import Engine
 from tools.factory import build_gateway
 from tools.guard.policy import Actor, Role

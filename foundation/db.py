@@ -1,0 +1,105 @@
+"""The store's foundation: one SQLAlchemy metadata, engines, sessions and schema migrations.
+
+SQLite (WAL) by default, PostgreSQL by URL. Each layer declares its own tables on `Base`
+(`tools/store.py`, `agent/store.py`, `api/store.py`); the schema itself is owned by the Alembic
+migrations in `foundation/migrations`, which every process runs to head when it opens the
+database. A database written by a newer release is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import JSON, DateTime, create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BASELINE = "0001"  # the schema of the first release, made with create_all (no version table)
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite keeps no time zone, so every stored time is UTC without one."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime()}
+
+
+class DatabaseTooNew(RuntimeError):
+    """The database was migrated by a newer release than this code."""
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def schema_version(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the schema to this code's head; returns the revision it is at.
+
+    A first-release database (tables but no version table) is adopted at the baseline first,
+    so its rows are kept. A revision this code does not know means a newer release wrote it.
+    """
+    config = _alembic_config(engine)
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    current = schema_version(engine)
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise DatabaseTooNew(
+            f"the database is at schema {current}, newer than this DockerDeployer "
+            f"(knows up to {head}); upgrade DockerDeployer or point it at another database"
+        )
+    try:
+        if current is None and "approvals" in inspect(engine).get_table_names():
+            command.stamp(config, BASELINE)
+        if current != head:
+            command.upgrade(config, "head")
+    except Exception:
+        if schema_version(engine) != head:  # not another process that got there first
+            raise
+    return str(head)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def open_database(url: str) -> Engine:
+    """An engine on a migrated schema: what every process uses."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
+    return sessionmaker(engine, expire_on_commit=False)
