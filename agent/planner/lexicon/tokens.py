@@ -1,0 +1,229 @@
+"""From text to tokens: spellings, multi-word phrases, separable verbs, fillers, typos."""
+
+from __future__ import annotations
+
+from agent.planner.lexicon._build import words
+
+# Slang and variants -> the word the tables know, applied before typo correction.
+SPELLINGS: dict[str, str] = {
+    "gimme": "give",
+    "newest": "latest",
+    "whats": "what",
+    "wats": "what",
+    "pls": "please",
+    "plz": "please",
+    "u": "you",
+    "r": "are",
+    "rn": "now",
+    "cntr": "container",
+    "ctr": "container",
+}
+
+# Multi-word expressions folded into one token before anything else looks at the words.
+PHRASES: dict[tuple[str, ...], str] = {
+    ("get", "rid", "of"): "remove",
+    ("throw", "away"): "remove",
+    ("free", "up", "space"): "prune",
+    ("free", "up", "disk", "space"): "prune",
+    ("free", "space"): "prune",
+    ("docker", "info"): "system",
+    ("docker", "version"): "system",
+    ("in", "the", "background"): "detached",
+    ("unless", "stopped"): "unless-stopped",
+    ("unless", "it", "is", "stopped"): "unless-stopped",
+    ("on", "failure"): "on-failure",
+    ("read", "only"): "read-only",
+    ("docker", "socket"): "docker-socket",
+    ("docker", "sock"): "docker-socket",
+    ("host", "networking"): "host-network",
+    ("host", "network"): "host-network",
+    ("host", "net"): "host-network",
+    ("network", "mode", "host"): "host-network",
+    ("host", "pid"): "host-pid",
+    ("what", "went", "wrong"): "why-crash",
+    ("what", "is", "wrong"): "why-crash",
+    ("all", "the", "time"): "constantly",
+    ("what", "happened"): "why-crash",
+    ("what", "broke"): "why-crash",
+    ("acting", "up"): "broken",
+    ("playing", "up"): "broken",
+    ("other", "than"): "except",
+    ("apart", "from"): "except",
+    ("but", "not"): "except",
+    ("as", "well", "as"): "and",
+    ("after", "that"): "then",
+    ("followed", "by"): "then",
+    ("and", "then"): "then",
+    ("including", "stopped"): "all",
+    ("even", "stopped"): "all",
+    ("not", "running"): "exited",
+    ("what", "is", "up"): "greeting",
+    ("thank", "you"): "thanks",
+    ("how", "are", "you"): "greeting",
+    ("log", "lines"): "logs",
+    ("even", "if"): "force",  # "remove web even if it is running"
+    ("even", "though"): "force",
+    ("back", "up"): "back",
+    ("back", "online"): "back",
+    ("up", "to", "date"): "up-to-date",
+    ("compose", "down"): "compose-down",
+    ("compose", "up"): "compose-up",
+    ("roll", "back"): "rollback",
+    ("roll", "out"): "update",
+    ("force", "update"): "force-update",
+    ("force", "redeploy"): "force-update",
+}
+
+# Verb + particle that may be split by the object: "take the api down", "spin a redis up".
+SEPARABLE: dict[tuple[str, str], str] = {
+    ("shut", "down"): "stop",
+    ("take", "down"): "take-down",
+    ("bring", "down"): "take-down",
+    ("turn", "off"): "stop",
+    ("switch", "off"): "stop",
+    ("power", "off"): "stop",
+    ("bring", "up"): "start",
+    ("start", "up"): "start",
+    ("boot", "up"): "start",
+    ("turn", "on"): "start",
+    ("power", "on"): "start",
+    ("bring", "back"): "start",
+    ("fire", "up"): "start",
+    ("spin", "up"): "run",
+    ("stand", "up"): "run",
+    ("set", "up"): "run",
+    ("clean", "up"): "prune",
+    ("tidy", "up"): "prune",
+    ("tear", "down"): "tear-down",
+    ("roll", "back"): "rollback",
+}
+
+QUANTIFIERS = frozenset({"all", "every", "everything", "each", "both", "-a", "--all"})
+EXCLUDERS = frozenset({"except", "excluding", "besides", "but", "save", "without"})
+CONJUNCTIONS = words("and or plus , & then also too && ; next afterwards")
+CLAUSE_BREAKS = frozenset({";", "?", "!"})  # sentence ends always split
+SOFT_BREAKS = frozenset({"and", "then", ",", "also", "&&", "plus", "afterwards", "next"})
+PRONOUNS = frozenset({"it", "its", "them", "their", "they", "same"})
+
+# Filler words: never container names on their own (unless a container has exactly that name).
+STOPWORDS = frozenset(
+    """
+a an the me my our your us i we you he she please pls plz can could would will should shall do
+does did just now quickly quick real really right again for of to from in on at into onto with by
+about some that this these those is are was were be been being have has had there here so very
+out off docker box one ones thing things service services app server instance kindly want need
+like wanna gonna let lets go ahead try help hey hi hello thanks thank cheers ok okay yeah yes not
+currently actually maybe mind am im ive dont don t s re ll ve d anything something much many most
+more less using uses use used eating taking hogging consuming keep keeps going doing happening
+happened went why what which how who where when whats if whether last past since first latest
+recent recently lines line entries minutes minute mins min hours hour hrs hr days day seconds
+second secs sec weeks week named called name as new another fresh mode policy always unless
+detached background foreground interactive flag option options command cmd shell terminal inside
+within via through over under after before while its their them it they then and or plus also
+too but except each every all any both everything nothing none other others sure cool great nice
+good bad awesome buddy mate bro sir guys folks tonight today yesterday soon later asap
+immediately fully completely entire whole only single instead rather perhaps probably exactly
+ever never even greeting two three four five six seven eight nine ten several multiple couple
+tomorrow midnight recreate replicas compose
+swarm build push rename pause commit backup login move connect disconnect copy cp whatever
+whichever constantly repeatedly time times lately
+""".split()
+)
+
+# Ordinary words one edit away from a keyword ("last" vs "list"): never "corrected".
+TYPO_SAFE = frozenset(
+    """
+step shop lost post host stay star stars staff stack project compose fail fails mail tall tell
+sell cell lots logo dogs legs pots parts part sort sorts lint mist tops store stores test tests
+data date make made fix work works look looks stuff junk crap mess lot bit little big small
+large huge slow fast broken issue issues problem problems bug bugs team friend night morning
+evening starts stash stamp stand stout spot slot shot short shows shown showed list listed
+lists listing restarted stopping starting started removing removed deleted deleting
+pulled pulling images imaged volume volumes network networks mount mounted mounting image
+hosts nodes node engine engines newer older outdated replica tasks task stale later latest device
+""".split()
+)
+
+# Words that a typo may be corrected to (canonical or alias spellings people aim for).
+TYPO_TARGETS: tuple[str, ...] = (
+    "bring",
+    "restart",
+    "start",
+    "stop",
+    "remove",
+    "delete",
+    "list",
+    "show",
+    "logs",
+    "stats",
+    "inspect",
+    "containers",
+    "container",
+    "images",
+    "image",
+    "networks",
+    "network",
+    "volumes",
+    "volume",
+    "running",
+    "exited",
+    "stopped",
+    "deploy",
+    "launch",
+    "pull",
+    "prune",
+    "exec",
+    "execute",
+    "everything",
+    "except",
+    "system",
+    "info",
+    "version",
+    "memory",
+    "details",
+    "describe",
+    "crashed",
+    "crashing",
+    "errors",
+    "error",
+    "lines",
+    "minutes",
+    "hours",
+    "seconds",
+    "tail",
+    "ports",
+    "port",
+    "mount",
+    "always",
+    "unless",
+    "privileged",
+    "bounce",
+    "reboot",
+    "status",
+    "named",
+    "called",
+    "display",
+    "download",
+    "restarting",
+    "paused",
+    "created",
+    "usage",
+    "cleanup",
+    "detached",
+    "failed",
+    "failing",
+    "warnings",
+    "kill",
+    "destroy",
+    "background",
+    "update",
+    "upgrade",
+    "scale",
+    "rollback",
+    "redeploy",
+    "project",
+    "service",
+    "services",
+    "replicas",
+    "compose",
+)
