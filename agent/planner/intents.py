@@ -14,16 +14,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 from agent.planner.run_options import run_spec
 from agent.planner.slots import looks_like_image
 from agent.planner.text import Token
-
-_POLICY_WORDS = words("always unless-stopped on-failure policy automatically auto --restart")
-_CLAUSE_LEAD_SKIP = words("then also please can could you and maybe i want to would like next ,")
-_CLAUSE_STARTERS = frozenset({"why", "why-crash"})
-_READ_NOUN_STARTERS = frozenset({"logs", "stats", "inspect"})
-_LIST_HINTS = frozenset({"what", "which", "any", "anything", "how", "whats"})
 
 
 @dataclass
@@ -42,7 +35,7 @@ def mark_restart_policy(tokens: Sequence[Token]) -> None:
         if token.kind != "verb" or token.canon != "restart":
             continue
         window = tokens[max(0, i - 2) : i + 3]
-        if any(t.norm in _POLICY_WORDS for t in window if t is not token):
+        if any(t.norm in lx.RESTART_POLICY_CUES for t in window if t is not token):
             token.kind = "slot"
 
 
@@ -72,11 +65,11 @@ def _starts_clause(tokens: Sequence[Token], start: int) -> str | None:
     for token in tokens[start:]:
         if token.quoted:
             return None
-        if token.norm in _CLAUSE_LEAD_SKIP:
+        if token.norm in lx.CLAUSE_LEAD_FILLERS:
             continue
-        if token.kind == "verb" or token.norm in _CLAUSE_STARTERS:
+        if token.kind == "verb" or token.norm in lx.CLAUSE_STARTERS:
             return "verb"
-        if token.kind == "noun" and token.canon in _READ_NOUN_STARTERS:
+        if token.kind == "noun" and token.canon in lx.PER_CONTAINER_READS:
             return "noun"
         return None
     return None
@@ -104,25 +97,27 @@ def classify(
     if "exec" in verbs or ("run" in verbs and _runs_a_command(clause, norms)):
         return Intent("exec")
     crash = bool(norms & lx.CRASH_WORDS)
-    if ("why" in norms and crash) or "why-crash" in norms:
+    if (norms & lx.WHY_WORDS and crash) or norms & lx.CAUSE_QUESTIONS:
         return Intent("why")
     if _asks_about_updates(clause, norms):
         return Intent("check_update")  # "is there a newer image for api?" changes nothing
     change = _change_verb(clause)
-    lead = next((t.norm for t in clause if t.norm not in _POLITE_LEADS and not t.quoted), "")
-    if change == "run" and lead in _QUESTION_WORDS:
+    lead = next((t.norm for t in clause if t.norm not in lx.POLITE_LEADS and not t.quoted), "")
+    if change == "run" and lead in lx.QUESTION_WORDS:
         change = None  # "how many containers run on host2?" asks, it does not deploy
-    if change is None and lead == "up":
+    if change is None and lead in lx.UP_WORDS:
         change = "start"  # "up the shop project"
-    if change is None and norms & {"compose", "docker-compose"}:
-        if "down" in norms:
+    if change is None and norms & lx.COMPOSE_COMMANDS:
+        if norms & lx.DOWN_WORDS:
             change = "down"  # "docker-compose -p shop down"
-        elif "up" in norms:
+        elif norms & lx.UP_WORDS:
             change = "start"
-    if change is None and norms & _SET_WORDS:
+    if change is None and norms & lx.SET_VERBS:
         if norms & lx.REPLICA_WORDS:
             change = "scale"  # "set worker replicas to 3"
-        elif (norms & _IMAGE_WORDS and "to" in norms) or any(_ENV_RE.match(t.raw) for t in clause):
+        elif (norms & lx.IMAGE_SETTING_WORDS and norms & lx.SET_TARGET_MARKERS) or any(
+            _ENV_RE.match(t.raw) for t in clause
+        ):
             change = "update"  # "set the api image to v2", "set LOG_LEVEL=debug on mailer"
     if change is not None:
         question = _question_about_action(clause)
@@ -156,28 +151,14 @@ def classify(
         return Intent("run")
     if reads:
         return Intent("read", reads)
-    if crash and not norms & _LIST_HINTS and names_container(clause):
+    if crash and not norms & lx.LIST_QUESTION_WORDS and names_container(clause):
         if _question_about_action(clause) == "about":
             return Intent("read", ["inspect"])  # "has the api restarted?": its state says
         return Intent("why")  # "web keeps crashing"
     return Intent("unknown", note=unsupported)
 
 
-_ABOUT_QUESTIONS = words("when did has have was were")
-_SET_WORDS = words("set change switch move")
-_QUESTION_WORDS = words("how what which who where whats")
-# New verbs that are nouns as often: "the mailer update broke things" orders nothing.
-_NOUN_LIKE_VERBS = words("update rollback redeploy scale")
-_DETERMINERS = words("the a an this that last latest recent its their my our failed bad new")
-_TRIGGERS = words("force do perform trigger kick run start please")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
-_IMAGE_WORDS = words("image tag version")
-_UPDATE_QUESTION_WORDS = words("newer outdated up-to-date stale")
-_UPDATE_AS_NOUN = words("an any for no new available check need needs there image updates")
-_NEW_WORDS = words("new newer latest current old older")
-_RELEASE_WORDS = words("version image tag release")
-_QUESTION_LEADS = words("is are any does do has have whether if")
-_POLITE_LEADS = words("please can could would will you hey ok so and just")
 
 
 def _change_verb(clause: Sequence[Token]) -> str | None:
@@ -185,10 +166,10 @@ def _change_verb(clause: Sequence[Token]) -> str | None:
     for i, token in enumerate(clause):
         if token.kind != "verb" or token.canon not in lx.CHANGE_VERBS:
             continue
-        if token.canon in _NOUN_LIKE_VERBS and i > 0:
+        if token.canon in lx.NOUN_LIKE_VERBS and i > 0:
             before = clause[i - 1]
-            if before.norm in _DETERMINERS:
-                if i < 2 or clause[i - 2].norm not in _TRIGGERS:
+            if before.norm in lx.DETERMINERS:
+                if i < 2 or clause[i - 2].norm not in lx.TRIGGER_WORDS:
                     continue  # "the last update", but "force a redeploy" orders one
             elif before.kind == "word" and not before.quoted:
                 continue  # "the mailer update broke things"
@@ -199,42 +180,42 @@ def _change_verb(clause: Sequence[Token]) -> str | None:
 def _asks_about_updates(clause: Sequence[Token], norms: set[str]) -> bool:
     """'is there a newer image for api?', 'any updates for cron?', 'is web up to date?', 'check
     for image updates': a question about updates, not an order to update."""
-    content = [t for t in clause if not t.quoted and t.norm not in _POLITE_LEADS]
+    content = [t for t in clause if not t.quoted and t.norm not in lx.POLITE_LEADS]
     first = content[0] if content else None
     ordered = first is not None and first.kind == "verb" and first.canon == "update"
     if ordered:
         return False  # "update api to the newer image" is an order
-    if norms & _UPDATE_QUESTION_WORDS:
+    if norms & lx.UPDATE_QUESTION_WORDS:
         return True
     for i, token in enumerate(clause):
         if token.kind == "verb" and token.canon == "update":
             before = {t.norm for t in clause[max(0, i - 2) : i]}
             after = clause[i + 1].norm if i + 1 < len(clause) else ""
-            if before & _UPDATE_AS_NOUN or after == "available":
+            if before & lx.UPDATE_NOUN_CUES or after in lx.UPDATE_AVAILABLE_WORDS:
                 return True
     lead = first.norm if first is not None else ""
-    return lead in _QUESTION_LEADS and bool(norms & _NEW_WORDS) and bool(norms & _RELEASE_WORDS)
-
-
-_HOW_TO = {("how", "do"), ("how", "to"), ("how", "can"), ("how", "would"), ("how", "should")}
-_NEGATIONS = words("not never no dont")
+    return (
+        lead in lx.YES_NO_LEADS
+        and bool(norms & lx.RELEASE_AGE_WORDS)
+        and bool(norms & lx.RELEASE_WORDS)
+    )
 
 
 def _runs_a_command(clause: Sequence[Token], norms: set[str]) -> bool:
     """'run `ls /` in web', or 'in the worker, run `migrate`': a quoted command and no image."""
     if not any(t.quoted for t in clause):
         return False
-    return bool(norms & {"in", "inside", "on"}) or not any(looks_like_image(t) for t in clause)
+    return bool(norms & lx.EXEC_IN_WORDS) or not any(looks_like_image(t) for t in clause)
 
 
 def _question_about_action(clause: Sequence[Token]) -> str | None:
     """'when did web stop?', 'should I restart the api?' ask about an action: 'about'.
     'how do I stop a container?' asks for instructions: 'how-to'. 'can you restart web?' is a
     polite request: None."""
-    lead = [t.norm for t in clause if t.norm not in ("and", ",", "so", "but", "ok", "hey")][:2]
-    if tuple(lead) in _HOW_TO:
+    lead = tuple(t.norm for t in clause if t.norm not in lx.QUESTION_LEAD_FILLERS)[:2]
+    if lead in lx.HOW_TO_OPENINGS:
         return "how-to"
-    if lead[:1] and lead[0] in _ABOUT_QUESTIONS or lead in (["should", "i"], ["should", "we"]):
+    if lead[:1] and lead[0] in lx.ABOUT_QUESTION_LEADS or lead in lx.ABOUT_QUESTION_OPENINGS:
         return "about"
     return None
 
@@ -244,33 +225,30 @@ def _negated(clause: Sequence[Token], verb: str) -> bool:
     for i, token in enumerate(clause):
         if token.kind == "verb" and token.canon == verb:
             before = {t.norm for t in clause[max(0, i - 2) : i]}
-            return bool(before & _NEGATIONS)
+            return bool(before & lx.NEGATIONS)
     return False
-
-
-_LATER_WORDS = frozenset({"tomorrow", "tonight", "later", "midnight"})
 
 
 def _scheduled(clause: Sequence[Token]) -> bool:
     """'stop web in 5 minutes': a delayed action the planner must not run right now."""
     norms = [t.norm for t in clause]
-    if _LATER_WORDS & set(norms):
+    if lx.LATER_WORDS & set(norms):
         return True
     return any(
-        word in ("in", "after")
+        word in lx.DELAY_PREPOSITIONS
         and i + 2 < len(norms)
         and norms[i + 1].isdigit()
-        and norms[i + 2].rstrip("s") in ("second", "sec", "minute", "min", "hour", "hr", "day")
+        and norms[i + 2].rstrip("s") in lx.DELAY_UNITS
         for i, word in enumerate(norms)
     )
 
 
 def _change_intent(verb: str, norms: set[str], nouns: set[str], reads: list[str]) -> Intent:
-    if verb in ("pull", "fetch") and set(reads) & {"logs", "stats", "inspect"}:
+    if verb in ("pull", "fetch") and set(reads) & lx.PER_CONTAINER_READS:
         return Intent("read", reads)  # "fetch the logs of web"
     if verb == "fetch":
         verb = "pull"
-    bulk = bool(norms & {"unused", "dangling", "orphaned", "orphan"})
+    bulk = bool(norms & lx.UNUSED_WORDS)
     if verb == "rmi":
         return Intent("remove_image")
     if verb == "remove":
@@ -304,7 +282,7 @@ def _reads(
     if (
         "inspect" in nouns
         or (named and nouns & {"info", "status"})
-        or (named and norms & {"port", "ports"})
+        or (named and norms & lx.PORT_WORDS)
     ):
         reads.append("inspect")
     if "images" in nouns or ("image" in nouns and not named and "containers" not in nouns):
@@ -313,7 +291,7 @@ def _reads(
         reads.append("networks")
     if "volumes" in nouns:
         reads.append("volumes")
-    about_host = bool(norms & {"host", "machine", "node", "server"}) and not named
+    about_host = bool(norms & lx.HOST_QUESTION_NOUNS) and not named
     if "system" in nouns or ("info" in nouns and not named) or (about_host and "stats" in reads):
         if "stats" in reads and about_host:
             reads.remove("stats")  # "how many cpus does the host have"
@@ -321,19 +299,19 @@ def _reads(
     states = [t for t in clause if t.kind == "state"]
     other_lists = bool(set(reads) & {"images", "networks", "volumes", "system"})
     # "the worker container" names one container; "containers" (or no name) asks for the list
-    listing = "containers" in nouns and (bool(norms & {"containers", "instances"}) or not named)
+    listing = "containers" in nouns and (bool(norms & lx.PLURAL_CONTAINER_WORDS) or not named)
     asks_list = (
         listing
         or ("list" in verbs and not other_lists)
         or ("status" in nouns and not named)
-        or (states and (norms & _LIST_HINTS or norms & {"is", "are"} or "show" in verbs))
+        or (states and (norms & lx.LIST_QUESTION_WORDS or norms & lx.BE_WORDS or "show" in verbs))
     )
-    if asks_list and not set(reads) & {"logs", "stats", "inspect"}:
-        if named and not (listing or "list" in verbs) and norms & {"is", "are", "has", "been"}:
+    if asks_list and not set(reads) & lx.PER_CONTAINER_READS:
+        if named and not (listing or "list" in verbs) and norms & lx.STATE_QUESTION_WORDS:
             reads.append("inspect")  # "is web running?"
         else:
             reads.append("containers")
-    if not reads and named and ("show" in verbs or "how" in norms):
+    if not reads and named and ("show" in verbs or norms & lx.HOW_WORDS):
         reads.append("inspect")  # "show me api", "how is the db"
     if (
         not reads

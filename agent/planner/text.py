@@ -7,27 +7,15 @@ such as environment variables, paths and commands must reach the tools with thei
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 
 _QUOTED_RE = re.compile(r"`([^`]*)`|\"([^\"]*)\"|“([^”]*)”")
 _SINGLE_QUOTED_RE = re.compile(r"(?<![\w'])'([^']+)'(?![\w'])")
 _WORD_RE = re.compile(r"[\w./:@+=%>~$*-]+|&&|[,;?!&]")
-_IS_CONTRACTION_RE = re.compile(
-    r"\b(what|it|that|there|who|where|how|here)['’]s\b", flags=re.IGNORECASE
-)
-_CONTRACTION_RE = re.compile(r"['’](s|re|m|ll|ve|d)\b", flags=re.IGNORECASE)
-_NOT_RE = re.compile(r"n['’]t\b", flags=re.IGNORECASE)
-# "--restart=always" and "restart=always" become a flag and its value; "FOO=bar" stays whole.
-_DASH_FLAGS = words(
-    "restart name network net pid memory cpus tail since grep publish volume env label cap-add "
-    "device ipc uts userns filter e p v l m n"
-)
-_BARE_FLAGS = frozenset({"restart", "name", "network", "net", "pid", "memory", "cpus"})
 
 
 @dataclass
@@ -42,29 +30,24 @@ class Token:
     used: bool = False  # consumed by a slot, so it is not also read as a target
 
 
+def _word_classes() -> dict[str, tuple[str, str]]:
+    """Each known word -> (kind, canonical meaning), by the lexicon's precedence of classes."""
+    classes: dict[str, tuple[str, str]] = {}
+    for kind, table, meaning in lx.WORD_CLASSES:
+        for word in table:
+            if isinstance(table, Mapping):
+                classes.setdefault(word, (kind, table[word]))
+            else:
+                classes.setdefault(word, (kind, meaning or word))
+    return classes
+
+
+_WORD_CLASS = _word_classes()
+
+
 def classify_word(word: str) -> tuple[str, str]:
-    """Kind and canonical meaning of one lowercase word; order settles overlaps."""
-    if word in lx.VERB_ALIASES:
-        return "verb", lx.VERB_ALIASES[word]
-    if word in lx.NOUN_ALIASES:
-        return "noun", lx.NOUN_ALIASES[word]
-    if word in lx.GREP_NOUNS:
-        return "grep", lx.GREP_NOUNS[word]
-    if word in lx.STATE_WORDS:
-        return "state", lx.STATE_WORDS[word]
-    if word in lx.QUANTIFIERS:
-        return "quant", "all"
-    if word in lx.EXCLUDERS:
-        return "excl", "except"
-    if word in lx.CLAUSE_BREAKS:
-        return "break", word
-    if word in lx.CONJUNCTIONS:
-        return "conj", word
-    if word in lx.PRONOUNS:
-        return "pronoun", word
-    if word in lx.STOPWORDS:
-        return "stop", word
-    return "word", word
+    """Kind and canonical meaning of one lowercase word."""
+    return _WORD_CLASS.get(word, ("word", word))
 
 
 def tokenise(text: str, protected: Collection[str] = ()) -> list[Token]:
@@ -85,7 +68,7 @@ def tokenise(text: str, protected: Collection[str] = ()) -> list[Token]:
 
 
 def _normalise_unicode(text: str) -> str:
-    for before, after in (("→", " -> "), ("‘", "'"), ("’", "'"), ("–", " "), ("—", " ")):
+    for before, after in lx.TYPOGRAPHY:
         text = text.replace(before, after)
     return text
 
@@ -101,9 +84,8 @@ def _raw_tokens(text: str) -> Iterable[Token]:
 
 
 def _plain_tokens(segment: str) -> Iterable[Token]:
-    segment = _IS_CONTRACTION_RE.sub(r"\1 is", segment)
-    segment = _NOT_RE.sub(" not", segment)
-    segment = _CONTRACTION_RE.sub("", segment)
+    for pattern, replacement in lx.CONTRACTIONS:
+        segment = pattern.sub(replacement, segment)
     position = 0
     for match in _SINGLE_QUOTED_RE.finditer(segment):
         yield from _words(segment[position : match.start()])
@@ -128,7 +110,7 @@ def _words(segment: str) -> Iterable[Token]:
 def _split_flag(raw: str) -> Iterable[Token]:
     key, eq, value = raw.partition("=")
     bare = key.lstrip("-").lower()
-    flag = bare in _DASH_FLAGS if key.startswith("-") else bare in _BARE_FLAGS
+    flag = bare in lx.DASHED_VALUE_FLAGS if key.startswith("-") else bare in lx.BARE_VALUE_FLAGS
     if eq and value and flag:
         yield Token(norm=key.lower(), raw=key)
         yield Token(norm=value.lower(), raw=value)
@@ -138,25 +120,6 @@ def _split_flag(raw: str) -> Iterable[Token]:
 
 # --- typo correction --------------------------------------------------------------------------
 
-_KNOWN_WORDS = frozenset(
-    {
-        *lx.VERB_ALIASES,
-        *lx.NOUN_ALIASES,
-        *lx.GREP_NOUNS,
-        *lx.STATE_WORDS,
-        *lx.QUANTIFIERS,
-        *lx.EXCLUDERS,
-        *lx.CONJUNCTIONS,
-        *lx.PRONOUNS,
-        *lx.STOPWORDS,
-        *lx.TYPO_SAFE,
-        *lx.KNOWN_IMAGES,
-        *lx.TARGET_SYNONYMS,
-        *(w for p in lx.PHRASES for w in p),
-        *(w for p in lx.SEPARABLE for w in p),
-    }
-)
-
 
 @lru_cache(maxsize=4096)
 def correct_typo(word: str) -> str:
@@ -165,7 +128,7 @@ def correct_typo(word: str) -> str:
     Only alphabetic words of four letters or more that are not known words are candidates; one
     edit (a transposition counts as one) is allowed, two from eight letters on.
     """
-    if len(word) < 4 or not word.isalpha() or word in _KNOWN_WORDS:
+    if len(word) < 4 or not word.isalpha() or word in lx.KNOWN_WORDS:
         return word
     limit = 2 if len(word) >= 8 else 1
     letters = sorted(word)

@@ -75,3 +75,10 @@ TARGET_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 # Tags people say without an image: "update web to latest", "to stable".
 BARE_TAGS = words("latest stable edge alpine slim beta canary nightly lts main master dev")
+# "latest redis", "pull redis latest": the latest tag.
+LATEST_WORDS = words("latest")
+# "nginx version 1.27", "node tag 20-slim": the tag follows.
+IMAGE_TAG_MARKERS = words("version tag v")
+# Tags that follow an image without a marker: "redis alpine", "node 20-alpine".
+VARIANT_TAGS = words("latest alpine slim")
+VARIANT_TAG_SUFFIXES: tuple[str, ...] = ("-alpine",)

@@ -59,3 +59,6 @@ VERB_DEFAULT_STATES: dict[str, frozenset[str]] = {
     "check_update": frozenset({"running", "restarting"}),
     "remove": frozenset({"running", "restarting", "paused", "exited", "created", "dead"}),
 }
+
+# Reads about one container; said after "and" they may start a new clause ("restart api and logs").
+PER_CONTAINER_READS = frozenset({"logs", "stats", "inspect"})

@@ -35,3 +35,74 @@ UNSUPPORTED_ACTIONS: dict[str, str] = {
 }
 # Topics the catalogue cannot handle: unknown only when nothing else in the clause is understood.
 UNSUPPORTED_TOPICS: dict[str, str] = {}
+
+# --- clauses ----------------------------------------------------------------------------------
+
+# Skipped when looking at how the words after "and" begin ("and then also show the logs").
+CLAUSE_LEAD_FILLERS = words("then also please can could you and maybe i want to would like next ,")
+# "why" asks for the cause when a symptom is named ("why did web crash?"); the folded phrases
+# "what went wrong", "what happened" ask for it on their own.
+WHY_WORDS = words("why")
+CAUSE_QUESTIONS = words("why-crash")
+# Words that start a new clause as a verb does ("restart api and why did it crash").
+CLAUSE_STARTERS = WHY_WORDS | CAUSE_QUESTIONS
+
+# --- questions and orders ---------------------------------------------------------------------
+
+# Skipped before the first word of a request that is not just politeness.
+POLITE_LEADS = words("please can could would will you hey ok so and just")
+# A question, not an order: "how many containers run on host2?" deploys nothing.
+QUESTION_WORDS = words("how what which who where whats")
+# With a state word they ask for a list ("which are exited?"); with a symptom, not for a cause.
+LIST_QUESTION_WORDS = words("what which any anything how whats")
+# "how is the db": a look at one container.
+HOW_WORDS = words("how")
+# "is web running?", "are they up?": with a state word, a question about state.
+BE_WORDS = words("is are")
+# "is web running?", "has api been restarted?": about one container when it is named.
+STATE_QUESTION_WORDS = words("is are has been")
+# Skipped before the two words that tell a question about an action from an order.
+QUESTION_LEAD_FILLERS = words("and , so but ok hey")
+# "how do I stop a container?": instructions, not an order.
+HOW_TO_OPENINGS: frozenset[tuple[str, ...]] = frozenset(
+    {("how", "do"), ("how", "to"), ("how", "can"), ("how", "would"), ("how", "should")}
+)
+# "when did web stop?", "has the worker restarted?": about an action, not an order.
+ABOUT_QUESTION_LEADS = words("when did has have was were")
+ABOUT_QUESTION_OPENINGS: frozenset[tuple[str, ...]] = frozenset({("should", "i"), ("should", "we")})
+# "don't restart web": a "not" just before the verb.
+NEGATIONS = words("not never no dont")
+# "up the shop project": "up" first is "bring up".
+UP_WORDS = words("up")
+DOWN_WORDS = words("down")
+# "set worker replicas to 3", "set the api image to v2", "set LOG_LEVEL=debug on mailer".
+SET_VERBS = words("set change switch move")
+SET_TARGET_MARKERS = words("to")
+IMAGE_SETTING_WORDS = words("image tag version")
+
+# --- updates: asked about or ordered ----------------------------------------------------------
+
+# "is there a newer image for api?", "is web up to date?": a question about updates.
+UPDATE_QUESTION_WORDS = words("newer outdated up-to-date stale")
+# Just before "update", these make it a noun: "any updates", "check for updates", "an update".
+UPDATE_NOUN_CUES = words("an any for no new available check need needs there image updates")
+# "update available"
+UPDATE_AVAILABLE_WORDS = words("available")
+# "is there a new version of nginx?": a yes/no lead, a release-age word and a release word.
+YES_NO_LEADS = words("is are any does do has have whether if")
+RELEASE_AGE_WORDS = words("new newer latest current old older")
+RELEASE_WORDS = words("version image tag release")
+# Before a noun-like verb these make it a noun ("the last update") ...
+DETERMINERS = words("the a an this that last latest recent its their my our failed bad new")
+# ... unless one of these orders it ("force a redeploy", "do an update").
+TRIGGER_WORDS = words("force do perform trigger kick run start please")
+
+# --- what the planner does not do -------------------------------------------------------------
+
+# "stop web in 5 minutes", "restart api tomorrow": a delayed action.
+LATER_WORDS = words("tomorrow tonight later midnight")
+DELAY_PREPOSITIONS = words("in after")
+# Time units of a delay, singular (a trailing "s" is dropped before the lookup).
+DELAY_UNITS = words("second sec minute min hour hr day")
+# "remove unused images", "delete dangling images": a prune.
+UNUSED_WORDS = words("unused dangling orphaned orphan")

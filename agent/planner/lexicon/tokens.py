@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from agent.planner.lexicon._build import words
+from agent.planner.lexicon.images import KNOWN_IMAGES, TARGET_SYNONYMS
+from agent.planner.lexicon.logs import GREP_NOUNS
+from agent.planner.lexicon.nouns import NOUN_ALIASES, STATE_WORDS
+from agent.planner.lexicon.verbs import VERB_ALIASES
+
+# Typography folded to the plain characters the tokeniser knows.
+TYPOGRAPHY: tuple[tuple[str, str], ...] = (
+    ("→", " -> "),
+    ("‘", "'"),
+    ("’", "'"),
+    ("–", " "),
+    ("—", " "),
+)
+# Contractions, expanded in this order: "what's" -> "what is", "don't" -> "do not", "we'll" -> "we".
+CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(what|it|that|there|who|where|how|here)['’]s\b", re.IGNORECASE), r"\1 is"),
+    (re.compile(r"n['’]t\b", re.IGNORECASE), " not"),
+    (re.compile(r"['’](s|re|m|ll|ve|d)\b", re.IGNORECASE), ""),
+)
+# "--restart=always" and "restart=always" become a flag and its value; "FOO=bar" stays whole.
+DASHED_VALUE_FLAGS = words(
+    "restart name network net pid memory cpus tail since grep publish volume env label cap-add "
+    "device ipc uts userns filter e p v l m n"
+)
+BARE_VALUE_FLAGS = words("restart name network net pid memory cpus")
 
 # Slang and variants -> the word the tables know, applied before typo correction.
 SPELLINGS: dict[str, str] = {
@@ -226,4 +254,40 @@ TYPO_TARGETS: tuple[str, ...] = (
     "services",
     "replicas",
     "compose",
+)
+
+
+# Word classes in precedence order: a word in several tables takes the first class. A mapping
+# gives each word its canonical meaning; a set gives the fixed meaning, or the word itself (None).
+WORD_CLASSES: tuple[tuple[str, Mapping[str, str] | frozenset[str], str | None], ...] = (
+    ("verb", VERB_ALIASES, None),
+    ("noun", NOUN_ALIASES, None),
+    ("grep", GREP_NOUNS, None),
+    ("state", STATE_WORDS, None),
+    ("quant", QUANTIFIERS, "all"),
+    ("excl", EXCLUDERS, "except"),
+    ("break", CLAUSE_BREAKS, None),
+    ("conj", CONJUNCTIONS, None),
+    ("pronoun", PRONOUNS, None),
+    ("stop", STOPWORDS, None),
+)
+
+# Words typo correction leaves alone: every word the tables know.
+KNOWN_WORDS = frozenset(
+    {
+        *VERB_ALIASES,
+        *NOUN_ALIASES,
+        *GREP_NOUNS,
+        *STATE_WORDS,
+        *QUANTIFIERS,
+        *EXCLUDERS,
+        *CONJUNCTIONS,
+        *PRONOUNS,
+        *STOPWORDS,
+        *TYPO_SAFE,
+        *KNOWN_IMAGES,
+        *TARGET_SYNONYMS,
+        *(w for p in PHRASES for w in p),
+        *(w for p in SEPARABLE for w in p),
+    }
 )

@@ -31,3 +31,6 @@ CHANGE_VERBS = words(
     "restart stop start remove run pull fetch prune exec rmi update redeploy rollback scale down "
     "teardown"
 )
+
+# Canonical verbs that are nouns as often: "the mailer update broke things" orders nothing.
+NOUN_LIKE_VERBS = words("update rollback redeploy scale")

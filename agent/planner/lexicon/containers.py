@@ -1,0 +1,39 @@
+"""Containers: the words around container names, lifecycle options, exec and list filters."""
+
+from __future__ import annotations
+
+from agent.planner.lexicon._build import words
+
+# --- naming containers ------------------------------------------------------------------------
+
+# Words that make a phrase mean every match: "the web containers", "the exited ones".
+PLURAL_NOUNS = words("containers ones services instances boxes apps")
+# "the shop stack", "web in the blog project": the word before names a group to look within.
+GROUP_NOUNS = words("project stack")
+# "containers", "instances": the list, not one container ("the worker container").
+PLURAL_CONTAINER_WORDS = words("containers instances")
+CONTAINER_WORDS = words("container containers")
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+FORCE_WORDS = words("force forcefully forcibly forced -f --force")
+# "kill web": no grace period, like `docker kill`.
+NO_GRACE_WORDS = words("kill")
+TIMEOUT_FLAGS = words("-t --time --timeout timeout")
+# "start a redis on 6379", "start a new worker": a new container, not an existing one.
+NEW_CONTAINER_WORDS = words("a an new another fresh")
+
+# --- exec -------------------------------------------------------------------------------------
+
+EXEC_FLAGS = words("-it -i -t -ti")
+# "run `ls /` in web", "exec ls -la inside the worker"
+EXEC_IN_WORDS = words("in inside on")
+# Not part of the command: "run the command ls in web".
+EXEC_COMMAND_FILLERS = words("command the cmd")
+
+# --- list filters -----------------------------------------------------------------------------
+
+LIST_NAME_MARKERS = words("named called name")
+LIST_LABEL_MARKERS = words("label labelled labeled")
+# Skipped between "image" and the image it names: "from the image nginx", "based on postgres".
+IMAGE_FILTER_SKIP = words("the a an image from of using based on")
