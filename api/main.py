@@ -11,8 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import foundation
 from api import errors
 from api.routes import admin, approvals, audit, auth, chat, containers, health
-from api.services import Services, build_services
-from foundation.settings import Settings
+from api.services import Services
 
 
 class BodyLimit:
@@ -63,14 +62,15 @@ class _TooLarge(StarletteHTTPException):
         super().__init__(413, f"request body over {max_bytes} bytes")
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    settings = settings or (services.settings if services else Settings())
+def create_app(services: Services) -> FastAPI:
+    """The app over services built by the composition root (`dockerdeployer.wiring.build_app`)."""
+    settings = services.settings
     app = FastAPI(
         title="DockerDeployer API",
         version=foundation.__version__,
         description="Operate Docker in plain language; every change previewed, approved, audited.",
     )
-    app.state.services = services or build_services(settings)
+    app.state.services = services
     errors.install(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

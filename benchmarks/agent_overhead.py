@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.factory import build_assistant
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
-from tools.factory import build_gateway
 from tools.guard.policy import Actor, Role
 from tools.manager import DockerManager
 

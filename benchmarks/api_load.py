@@ -99,7 +99,7 @@ def serve(home: str, port: int) -> None:
 
     model = None if offline_planner_available() else scripted_model()
     from api.main import create_app
-    from api.services import build_services
+    from dockerdeployer.wiring import build_services
     from foundation.settings import Settings
 
     settings = Settings(home=Path(home), _env_file=None)
@@ -323,8 +323,8 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 6
 def accounts_for(home: Path) -> tuple[str, str]:
     """A viewer user and a viewer bot token, straight into the store the API will open."""
     from api.accounts import Accounts
+    from dockerdeployer.wiring import build_sessions
     from foundation.settings import Settings
-    from tools.factory import build_sessions
 
     settings = Settings(home=home, _env_file=None)
     accounts = Accounts(build_sessions(settings))

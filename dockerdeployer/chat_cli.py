@@ -48,7 +48,7 @@ def run_chat(
     thread: str | None,
 ) -> int:
     from agent.factory import build_assistant
-    from tools.factory import build_gateway
+    from dockerdeployer.wiring import build_gateway
 
     gateway = build_gateway(settings)
     assistant = build_assistant(settings, gateway)

@@ -32,8 +32,8 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Is the Docker engine reachable? If not: why, and the exact fix. Exit 0 only if it is."""
+    from dockerdeployer.wiring import build_engine
     from tools.engine import diagnose
-    from tools.factory import build_engine
 
     settings = Settings()
     diagnosis = diagnose(build_engine(settings))

@@ -21,7 +21,7 @@ tokens_app = typer.Typer(help="Bot tokens for the API.", no_args_is_help=True)
 
 
 def _accounts(settings: Settings) -> Accounts:
-    from tools.factory import build_sessions
+    from dockerdeployer.wiring import build_sessions
 
     return Accounts(build_sessions(settings))
 
@@ -52,8 +52,8 @@ def _ui_process(settings: Settings) -> subprocess.Popen[bytes]:
 
 def report_engine(settings: Settings) -> None:
     """Say at start-up whether the engine answers, and if not the fix (the API starts anyway)."""
+    from dockerdeployer.wiring import build_engine
     from tools.engine import diagnose
-    from tools.factory import build_engine
 
     diagnosis = diagnose(build_engine(settings))
     if diagnosis.reachable:
@@ -66,10 +66,10 @@ def report_engine(settings: Settings) -> None:
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from api.main import create_app
+    from dockerdeployer.wiring import build_app
 
     report_engine(settings)
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    uvicorn.run(build_app(settings), host=settings.api_host, port=settings.api_port)
 
 
 def register(app: typer.Typer) -> None:

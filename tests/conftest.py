@@ -17,9 +17,9 @@ import docker
 import docker.errors
 import pytest
 
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tools.engine import Engine
-from tools.factory import build_gateway
 from tools.gateway import ToolGateway
 from tools.guard.policy import Actor, Role
 

@@ -103,9 +103,9 @@ def bench(
 def _run(tasks: list[Task], choice: ModelChoice, repeat: int, task_timeout: float) -> Report:
     from dockerdeployer.bench.harness import open_runner
     from dockerdeployer.bench.progress import Progress
+    from dockerdeployer.wiring import build_engine
     from foundation.settings import Settings
     from tools.engine import diagnose
-    from tools.factory import build_engine
 
     engine = build_engine(Settings())
     diagnosis = diagnose(engine)

@@ -48,7 +48,7 @@ def open_runner(
     from dockerdeployer.bench.runner import Runner
     from dockerdeployer.bench.scope import new_run_id
     from dockerdeployer.bench.view import TaskView
-    from tools.factory import build_gateway
+    from dockerdeployer.wiring import build_gateway
 
     with tempfile.TemporaryDirectory(prefix="dockerdeployer-bench-") as home:
         settings = choice.settings(Path(home))

@@ -11,8 +11,8 @@ from langchain_core.messages import AIMessage
 
 from agent.assistant import Assistant
 from agent.factory import build_assistant
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
-from tools.factory import build_gateway
 
 
 class ScriptedModel(GenericFakeChatModel):

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.services import Services, build_services
+from api.services import Services
+from dockerdeployer.wiring import build_services
 from foundation.settings import Settings
 from tests.api.helpers import ScriptedModel, bearer
 from tests.conftest import ContainerFactory

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from api.security import InsecureSecret, check_secret, load_jwt_secret
 from api.services import Services
+from dockerdeployer.wiring import build_app
 from foundation.settings import Settings
 from tests.api.conftest import PASSWORD, login
 from tests.api.helpers import assert_refused, bearer, forge, swap_payload
@@ -301,7 +301,7 @@ def test_a_strong_secret_is_accepted():
 def test_startup_refuses_a_weak_configured_secret(tmp_path):
     settings = Settings(home=tmp_path, jwt_secret="changeme", _env_file=None)
     with pytest.raises(InsecureSecret):
-        create_app(settings)
+        build_app(settings)
 
 
 def test_startup_refuses_a_short_secret_from_the_environment(tmp_path, monkeypatch):

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tests.conftest import RUN_ID, TEST_LABEL
 from tools.engine import DEFAULT_SOCKET, Engine
-from tools.factory import build_gateway
 from tools.gateway import CallOutcome, ToolGateway
 from tools.guard.policy import Actor
 

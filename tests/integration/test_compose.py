@@ -19,13 +19,13 @@ import docker
 import pytest
 import yaml
 
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tests.conftest import RUN_ID, TEST_IMAGE, TEST_LABEL, restart_count
 from tests.integration.conftest import approved, count_engine_requests
 from tools.compose_cli import ComposeUnavailable, compose_env, detect_cli, docker_host_for
 from tools.engine import Engine
 from tools.errors import ApprovalTargetChanged
-from tools.factory import build_gateway
 from tools.gateway import ToolGateway
 from tools.guard.policy import Actor, Role
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import docker
 import pytest
 
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tests.conftest import RUN_ID, SLEEPER, TEST_IMAGE, TEST_LABEL, restart_count, unique
-from tools.factory import build_gateway
 from tools.gateway import ToolGateway
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from dockerdeployer.wiring import build_gateway
 from tests.conftest import RUN_ID, TEST_IMAGE, TEST_LABEL, unique
 from tests.integration.test_swarm import eventually
 from tools.engine import Engine
-from tools.factory import build_gateway
 
 if TYPE_CHECKING:
     from tests.second_engine import SecondEngine

@@ -15,11 +15,11 @@ import docker
 import pytest
 from docker.types import ContainerSpec, RollbackConfig, ServiceMode, TaskTemplate, UpdateConfig
 
+from dockerdeployer.wiring import build_gateway
 from tests.conftest import RUN_ID, SLEEPER, TEST_IMAGE, TEST_LABEL, unique
 from tests.integration.conftest import count_engine_requests
 from tools.engine import Engine
 from tools.errors import ApprovalTargetChanged
-from tools.factory import build_gateway
 from tools.gateway import CallOutcome, ToolGateway
 from tools.guard.policy import Actor
 

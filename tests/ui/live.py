@@ -18,7 +18,8 @@ import httpx
 import uvicorn
 
 from api.main import create_app
-from api.services import Services, build_services
+from api.services import Services
+from dockerdeployer.wiring import build_services
 from foundation.settings import Settings
 
 PASSWORD = "console-test-password"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tools.engine import Engine
-from tools.factory import build_gateway
 from tools.guard.policy import Actor, Role
 from tools.schemas import (
     InspectContainerInput,
