@@ -34,9 +34,9 @@ import docker.errors
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dockerdeployer.wiring import build_gateway  # noqa: E402
 from foundation.settings import Settings  # noqa: E402
 from tools.engine import Engine  # noqa: E402
-from tools.factory import build_gateway  # noqa: E402
 from tools.gateway import ToolGateway  # noqa: E402
 from tools.guard.policy import Actor, Role  # noqa: E402
 
