@@ -168,7 +168,7 @@ def _render_hostile_messages() -> None:
 
 
 def test_every_message_kind_defuses_markdown() -> None:
-    at = AppTest.from_function(_render_hostile_messages).run()
+    at = AppTest.from_function(_render_hostile_messages, default_timeout=60).run()
     assert_clean(at)
     assert at.markdown[0].value.startswith("**Found it**: ")  # the assistant keeps its markdown
     for text in [str(m.value) for m in at.markdown] + [s.label for s in at.status]:

@@ -36,6 +36,6 @@ def _page_with_a_bug() -> None:
 def test_a_bug_is_a_readable_banner_not_a_traceback() -> None:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_function(_page_with_a_bug).run()
+    at = AppTest.from_function(_page_with_a_bug, default_timeout=60).run()
     assert not at.exception
     assert at.error[0].value.startswith("Something went wrong while drawing this page")
