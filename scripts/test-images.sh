@@ -8,8 +8,11 @@
 #   scripts/test-images.sh --fresh --build-cache
 #                                           also remove what scripts/build-image.sh caches for the
 #                                           slow tier: the debootstrap base image it made
-#                                           (local/debian*, label dockerdeployer.base) and its
-#                                           wheelhouse (make test-all; KEEP_BUILD_CACHE=1 skips it)
+#                                           (local/debian*, label dockerdeployer.base), the
+#                                           untagged layers its test builds left on it, and its
+#                                           wheelhouse (make test-all; KEEP_BUILD_CACHE=1 skips it).
+#                                           A base with a tagged image on it (your own
+#                                           `make image`) is kept, and so stays cached.
 #
 # Why --fresh: an image or cache left on a machine by an earlier run can hide a failure that a
 # fresh machine shows (a LABEL once in tests/images/busybox/Dockerfile leaked into every test
@@ -56,8 +59,27 @@ remove() {
   if docker rmi "$ref" >/dev/null 2>&1; then
     log "removed $ref"
   else
-    log "keeping $ref: in use by a container"
+    log "keeping $ref: in use (by a container, or an image is built on it)"
   fi
+}
+
+# Untagged images built on image $1 that nothing else is built on: what the product image
+# build's test leaves behind as layer cache (it removes its image but keeps the layers).
+untagged_leaves_on() {
+  local ids
+  ids=$(docker image ls -aq --no-trunc | sort -u)
+  [ -n "$ids" ] || return 0
+  # shellcheck disable=SC2086
+  docker image inspect -f '{{.Id}} {{.Parent}} {{len .RepoTags}}' $ids | awk -v base="$1" '
+    { parent[$1] = $2; tags[$1] = $3; if ($2 != "") children[$2]++ }
+    END {
+      for (id in parent) {
+        if (id == base || tags[id] != 0 || children[id]) continue
+        p = parent[id]
+        while (p != "" && p != base) p = parent[p]
+        if (p == base) print id
+      }
+    }'
 }
 
 if [ "$fresh" = 1 ]; then
@@ -66,7 +88,16 @@ if [ "$fresh" = 1 ]; then
     | grep -v ':<none>$' | grep -vx "$IMAGE" | while read -r ref; do remove "$ref"; done
   if [ "$build_cache" = 1 ]; then
     docker image ls --format '{{.Repository}}:{{.Tag}}' --filter 'label=dockerdeployer.base' \
-      | grep '^local/debian' | while read -r ref; do remove "$ref"; done
+      | grep '^local/debian' | while read -r ref; do
+          base=$(docker image inspect -f '{{.Id}}' "$ref")
+          # its leftover layer cache first (docker rmi of a leaf also drops its untagged parents)
+          untagged_leaves_on "$base" | while read -r leaf; do
+            if [ "$(age "$leaf")" -ge "$RECENT_SECONDS" ]; then
+              docker rmi "$leaf" >/dev/null 2>&1 && log "removed build layers ${leaf:7:12} (on $ref)"
+            fi
+          done
+          remove "$ref"
+        done
     if [ -d "$CACHE" ]; then
       # Under build-image.sh's own lock: never under a build that is filling it.
       (
