@@ -8,7 +8,6 @@ from typing import Any
 
 from agent.planner import ContainerBrief, PlannedCall, replies
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 from agent.planner.run_options import run_spec
 from agent.planner.selection import Clarify, PlanContext, names_container, select
 from agent.planner.slots import choose_image, image_refs
@@ -21,11 +20,7 @@ _VERB_TOOLS = {
     "start": "start_container",
     "remove": "remove_container",
 }
-_FORCE_WORDS = words("force forcefully forcibly forced -f --force")
-_TIMEOUT_FLAGS = words("-t --time --timeout timeout")
 _MAX_TIMEOUT = 600  # the schema's limit, in seconds
-_NEW_WORDS = words("a an new another fresh")
-_EXEC_FLAGS = words("-it -i -t -ti")
 _NAME_SANITISE_RE = re.compile(r"[^a-zA-Z0-9_.-]")
 
 
@@ -35,10 +30,10 @@ def container_action(verb: str, clause: list[Token], ctx: PlanContext) -> list[P
         return run(clause, ctx)
     extra: dict[str, Any] = {}
     for token in clause:
-        if verb == "remove" and token.norm in _FORCE_WORDS:
+        if verb == "remove" and token.norm in lx.FORCE_WORDS:
             extra["force"] = True
             token.used = True
-        if verb == "stop" and token.norm == "kill":
+        if verb == "stop" and token.norm in lx.NO_GRACE_WORDS:
             extra["timeout"] = 0  # "kill" means no grace period, like `docker kill`
     timeout = _timeout(clause) if verb in ("stop", "restart") else None
     if timeout is not None:
@@ -58,7 +53,7 @@ def container_action(verb: str, clause: list[Token], ctx: PlanContext) -> list[P
 
 def _timeout(clause: list[Token]) -> int | None:
     for i, token in enumerate(clause[:-1]):
-        if token.norm in _TIMEOUT_FLAGS and clause[i + 1].norm.isdigit():
+        if token.norm in lx.TIMEOUT_FLAGS and clause[i + 1].norm.isdigit():
             token.used = clause[i + 1].used = True
             return min(int(clause[i + 1].norm), _MAX_TIMEOUT)
     return None
@@ -67,7 +62,7 @@ def _timeout(clause: list[Token]) -> int | None:
 def _wants_new_container(clause: list[Token], ctx: PlanContext) -> bool:
     """'start a redis on 6379' creates a container; 'start the worker' starts an existing one."""
     verb_at = next((i for i, t in enumerate(clause) if t.kind == "verb"), -1)
-    if verb_at + 1 < len(clause) and clause[verb_at + 1].norm in _NEW_WORDS:
+    if verb_at + 1 < len(clause) and clause[verb_at + 1].norm in lx.NEW_CONTAINER_WORDS:
         return True
     spec = run_spec([dataclasses.replace(t) for t in clause], ctx.images)  # a trial
     if spec.signals or not spec.image_token:
@@ -165,10 +160,10 @@ def _exec_command(clause: list[Token], ctx: PlanContext) -> str | None:
             token.used = True
             return token.raw
     verb_at = next((i for i, t in enumerate(clause) if t.kind == "verb"), -1)
-    rest = [t for t in clause[verb_at + 1 :] if t.norm not in _EXEC_FLAGS]
+    rest = [t for t in clause[verb_at + 1 :] if t.norm not in lx.EXEC_FLAGS]
     for k in range(len(rest) - 1, 0, -1):
-        if rest[k].norm in ("in", "inside", "on") and names_container(rest[k + 1 :], ctx):
-            command = [t for t in rest[:k] if t.norm not in ("command", "the", "cmd")]
+        if rest[k].norm in lx.EXEC_IN_WORDS and names_container(rest[k + 1 :], ctx):
+            command = [t for t in rest[:k] if t.norm not in lx.EXEC_COMMAND_FILLERS]
             if command:
                 for token in rest[: k + 1]:
                     token.used = True
@@ -200,7 +195,7 @@ def pull(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
 def remove_image(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     force = False
     for token in clause:
-        if token.norm in _FORCE_WORDS:
+        if token.norm in lx.FORCE_WORDS:
             force = token.used = True
     refs = image_refs(clause, ctx.images)
     if not refs:

@@ -23,7 +23,6 @@ from agent.planner import (
     replies,
 )
 from agent.planner.intents import Intent, classify, mark_restart_policy, split_clauses
-from agent.planner.lexicon import words
 from agent.planner.selection import (
     Clarify,
     PlanContext,
@@ -33,10 +32,22 @@ from agent.planner.selection import (
 )
 from agent.planner.text import Token, tokenise
 
-READ_TOOLS = words(
-    "list_containers inspect_container container_logs container_stats list_images list_networks "
-    "list_volumes system_info check_image_update compose_ps compose_logs list_services "
-    "service_logs"
+READ_TOOLS = frozenset(
+    {
+        "list_containers",
+        "inspect_container",
+        "container_logs",
+        "container_stats",
+        "list_images",
+        "list_networks",
+        "list_volumes",
+        "system_info",
+        "check_image_update",
+        "compose_ps",
+        "compose_logs",
+        "list_services",
+        "service_logs",
+    }
 )
 # Verbs that, said of containers, mean a container action ("take the api down" stops it).
 _CONTAINER_VERBS = {"down": "stop", "teardown": "remove"}

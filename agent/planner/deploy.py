@@ -17,8 +17,7 @@ from typing import Any
 from agent.planner import PlannedCall, ServiceBrief, reads, replies
 from agent.planner import lexicon as lx
 from agent.planner import workloads as wl
-from agent.planner.intents import Intent
-from agent.planner.lexicon import words
+from agent.planner.intents import REMOVING_VOLUMES, Intent
 from agent.planner.selection import Clarify, PlanContext, Unsupported, select
 from agent.planner.slots import log_options, looks_like_image, plausible_image, tag_after
 from agent.planner.targets import image_base, target_words
@@ -28,22 +27,9 @@ _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # Docker's tag gra
 _VERSION_RE = re.compile(r"^v?\d+(\.\d+)*(-[a-z0-9.]+)?$")
 _ENV_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 _SCALE_RE = re.compile(r"^([a-z0-9][a-z0-9_.-]*)=(\d{1,4})$")
-_SECONDS_RE = re.compile(r"^(\d{1,4})(s|secs?|m|mins?)?$")
-_IMAGE_MARKERS = words("to -> onto")
-_LOOSE_MARKERS = words("with using")
-_SPEC_SKIP = words("the a an image version tag new release")
-_TAG_MARKERS = words("version tag release")
-_TIMEOUT_WORDS = words("wait timeout --health-timeout health-timeout")
-_MINUTE_UNITS = words("m min mins minute minutes")
-_UNIT_WORDS = words("s sec secs second seconds m min mins minute minutes")
-_SET_WORDS = words("set change switch make move")
-_SETTLE_WORDS = words("give it become becomes get be to for healthy ready settle up come time")
-_KEEP_WORDS = words("keep keeping without except not preserve preserving leave leaving save")
-_VOLUME_WITH = words("with including include and plus delete remove wipe purge also too its their")
-_LIST_HINTS = words("what which how any list show whats")
-_CHECK_WORDS = words(
-    "newer outdated up-to-date stale available latest update updates new need needs there any"
-)
+# "90", "90s", "2m": a health window in one word (units written straight after the number)
+_SECONDS_UNITS = sorted(lx.COMPACT_DURATION_UNITS & lx.HEALTH_WINDOW_UNITS)
+_SECONDS_RE = re.compile(rf"^(\d{{1,4}})({'|'.join(_SECONDS_UNITS)})?$")
 _MIN_HEALTH, _MAX_HEALTH = 3, 600
 _MAX_REPLICAS = 1000
 
@@ -79,7 +65,7 @@ def plan(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedC
         case "read":
             return read(list(kinds), clause, ctx, found)
         case "unknown":
-            if intent.note == "removing volumes":
+            if intent.note == REMOVING_VOLUMES:
                 _project_volumes(clause, ctx, found)
             if intent.note is not None or any(
                 t.kind == "verb" and t.canon in lx.CHANGE_VERBS for t in clause
@@ -89,7 +75,7 @@ def plan(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedC
     return None
 
 
-_CONTAINER_ONLY = words("restart start run stop read unknown")
+_CONTAINER_ONLY = frozenset({"restart", "start", "run", "stop", "read", "unknown"})
 _WORKLOAD_WORDS = lx.PROJECT_WORDS | lx.STACK_WORDS | lx.SERVICE_WORDS | lx.REPLICA_WORDS
 
 
@@ -250,7 +236,7 @@ def _word_after(clause: Sequence[Token], markers: frozenset[str]) -> str | None:
         if token.norm not in markers or token.quoted:
             continue
         for following in clause[i + 1 : i + 3]:
-            if following.norm in ("named", "called", "as"):
+            if following.norm in lx.STACK_NAME_MARKERS:
                 continue
             if following.kind == "word" and re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", following.norm):
                 following.used = True
@@ -361,14 +347,14 @@ def _volumes_said(clause: Sequence[Token]) -> bool:
     for i, token in enumerate(clause):
         if token.quoted:
             continue
-        if token.norm in ("-v", "--volumes"):
+        if token.norm in lx.VOLUME_FLAGS:
             return True
-        if token.norm in ("volumes", "volume", "data"):
+        if token.norm in lx.VOLUME_WORDS or token.norm in lx.VOLUME_DATA_WORDS:
             before = {t.norm for t in clause[max(0, i - 3) : i]}
             after = {t.norm for t in clause[i + 1 : i + 3]}
-            if before & _KEEP_WORDS:
+            if before & lx.KEEP_WORDS:
                 return False
-            if before & _VOLUME_WITH or after & {"too", "also", "as"}:
+            if before & lx.VOLUME_WITH or after & lx.ALSO_WORDS:
                 return True
     return False
 
@@ -377,11 +363,11 @@ def _volume_clause(clause: Sequence[Token]) -> bool:
     """'delete its volumes', 'remove the volumes too': nothing else named."""
     norms = _norms(clause)
     verbs = {t.canon for t in clause if t.kind == "verb"}
-    if not norms & {"volumes", "volume"} or not verbs or not verbs <= {"remove", "prune"}:
+    if not norms & lx.VOLUME_WORDS or not verbs or not verbs <= {"remove", "prune"}:
         return False
-    if norms & _KEEP_WORDS:
+    if norms & lx.KEEP_WORDS:
         return False
-    return not any(t.kind == "word" and t.norm not in ("data",) for t in clause)
+    return not any(t.kind == "word" and t.norm not in lx.VOLUME_DATA_WORDS for t in clause)
 
 
 # --- updates, rollbacks, scaling --------------------------------------------------------------
@@ -397,7 +383,7 @@ def update(
     clause: list[Token], ctx: PlanContext, found: wl.Named, *, redeploy: bool = False
 ) -> list[PlannedCall]:
     for token in clause:
-        if token.norm in _SET_WORDS:
+        if token.norm in lx.UPDATE_SET_VERBS:
             token.used = True
     conditional_rollback = _if_it_fails(clause)
     replicas = _replicas(clause)
@@ -516,20 +502,24 @@ def image_spec(clause: Sequence[Token], ctx: PlanContext) -> ImageSpec | None:
         if ":" in token.norm or "/" in token.norm:
             token.used = True
             for other in clause:
-                if other.norm in _IMAGE_MARKERS and not other.used:
+                if other.norm in lx.IMAGE_MARKERS and not other.used:
                     other.used = True
                     break
             return ImageSpec(ref=token.norm)
     for i, token in enumerate(clause):
-        if token.used or token.quoted or token.norm not in _IMAGE_MARKERS | _LOOSE_MARKERS:
+        if (
+            token.used
+            or token.quoted
+            or token.norm not in lx.IMAGE_MARKERS | lx.LOOSE_IMAGE_MARKERS
+        ):
             continue
         j, marked = i + 1, False
-        while j < len(clause) and not clause[j].used and clause[j].norm in _SPEC_SKIP:
-            marked = marked or clause[j].norm in _TAG_MARKERS
+        while j < len(clause) and not clause[j].used and clause[j].norm in lx.IMAGE_SPEC_SKIP:
+            marked = marked or clause[j].norm in lx.TAG_MARKERS
             j += 1
         if j >= len(clause) or clause[j].used or clause[j].quoted:
             continue
-        spec = _spec_at(clause, j, ctx, marked=marked, loose=token.norm in _IMAGE_MARKERS)
+        spec = _spec_at(clause, j, ctx, marked=marked, loose=token.norm in lx.IMAGE_MARKERS)
         if spec is not None:
             for k in range(i, j + 1):
                 clause[k].used = True
@@ -588,16 +578,16 @@ def new_image(current: str, spec: ImageSpec) -> str | None:
 def _health_timeout(clause: Sequence[Token]) -> int | None:
     """'wait 60 seconds for it to be healthy', 'timeout 2m', 'a 120 second health timeout'."""
     for i, token in enumerate(clause):
-        if token.used or token.quoted or token.norm not in _TIMEOUT_WORDS:
+        if token.used or token.quoted or token.norm not in lx.HEALTH_TIMEOUT_WORDS:
             continue
         for j in range(max(0, i - 3), i):  # the number said before: "a 90 second timeout"
             match = _SECONDS_RE.match(clause[j].norm)
             if match and not clause[j].used:
-                unit = match.group(2) or (clause[j + 1].norm if clause[j + 1].norm in _UNIT_WORDS
-                                          else "")  # fmt: skip
+                following = clause[j + 1].norm
+                unit = match.group(2) or (following if following in lx.HEALTH_WINDOW_UNITS else "")
                 for k in range(j, i + 1):
                     clause[k].used = True
-                seconds = int(match.group(1)) * (60 if unit in _MINUTE_UNITS else 1)
+                seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
                 return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
         for j in range(i + 1, min(i + 4, len(clause))):
             match = _SECONDS_RE.match(clause[j].norm)
@@ -605,28 +595,29 @@ def _health_timeout(clause: Sequence[Token]) -> int | None:
                 continue
             unit = match.group(2) or ""
             taken = [i, j]
-            if not unit and j + 1 < len(clause) and clause[j + 1].norm in _UNIT_WORDS:
+            if not unit and j + 1 < len(clause) and clause[j + 1].norm in lx.HEALTH_WINDOW_UNITS:
                 unit = clause[j + 1].norm
                 taken.append(j + 1)
             for k in taken:
                 clause[k].used = True
-            seconds = int(match.group(1)) * (60 if unit in _MINUTE_UNITS else 1)
+            seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
             return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
     for j, token in enumerate(clause):  # "give it 90 seconds to become healthy"
         match = _SECONDS_RE.match(token.norm) if not token.used and not token.quoted else None
         if not match:
             continue
         unit = match.group(2) or ""
-        if not unit and j + 1 < len(clause) and clause[j + 1].norm in _UNIT_WORDS:
+        if not unit and j + 1 < len(clause) and clause[j + 1].norm in lx.HEALTH_WINDOW_UNITS:
             unit = clause[j + 1].norm
             clause[j + 1].used = True
         if not unit:
             continue
         token.used = True
         for other in clause:
-            if other.norm in _SETTLE_WORDS and other.kind != "verb" or other.norm == "give":
+            settles = other.norm in lx.SETTLE_WORDS and other.kind != "verb"
+            if settles or other.norm in lx.SETTLE_VERBS:
                 other.used = True
-        seconds = int(match.group(1)) * (60 if unit in _MINUTE_UNITS else 1)
+        seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
         return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
     return None
 
@@ -635,7 +626,7 @@ def _if_it_fails(clause: Sequence[Token]) -> bool:
     """'..., and if it fails roll it back': what an image update does anyway. Takes the words."""
     rolls_back = any(t.kind == "verb" and t.canon == "rollback" for t in clause)
     for i, token in enumerate(clause):
-        if token.norm not in ("if", "when", "should", "unless", "in") or token.quoted:
+        if token.norm not in lx.CONDITION_WORDS or token.quoted:
             continue
         rest = clause[i:]
         if {t.norm for t in rest[:6]} & lx.CRASH_WORDS and rolls_back:
@@ -648,10 +639,14 @@ def _if_it_fails(clause: Sequence[Token]) -> bool:
 def _health_clause(clause: Sequence[Token]) -> bool:
     """'give it 90 seconds to become healthy': a health window, and nothing else."""
     norms = _norms(clause)
-    if not norms & {"healthy", "health", "ready", "settle", "become", "come"}:
+    if not norms & lx.HEALTH_WORDS:
         return False
     durations = [t for t in clause if _SECONDS_RE.match(t.norm)]
-    named = [t for t in clause if t.kind == "word" and t not in durations and t.norm != "become"]
+    named = [
+        t
+        for t in clause
+        if t.kind == "word" and t not in durations and t.norm not in lx.HEALTH_CLAUSE_FILLERS
+    ]
     return bool(durations) and not named
 
 
@@ -689,15 +684,16 @@ def _replicas(clause: Sequence[Token]) -> int | None:
     for i, token in enumerate(clause):
         if token.used or token.quoted:
             continue
-        if token.norm.startswith("replicas=") and token.norm[9:].isdigit():
+        assigned = token.norm.removeprefix(lx.REPLICAS_ASSIGNMENT)
+        if assigned != token.norm and assigned.isdigit():
             token.used = True
-            return _within_limit(int(token.norm[9:]))
+            return _within_limit(int(assigned))
         count = _number(token)
         following = clause[i + 1].norm if i + 1 < len(clause) else ""
         if count is not None and following in lx.REPLICA_WORDS:
             token.used = clause[i + 1].used = True
             return _within_limit(count)
-        if token.norm in ("replicas", "replica") and i + 1 < len(clause):
+        if token.norm in lx.REPLICA_NOUNS and i + 1 < len(clause):
             later = next((t for t in clause[i + 1 : i + 3] if _number(t) is not None), None)
             if later is not None:
                 token.used = later.used = True
@@ -857,12 +853,12 @@ def _scale_targets(targets: list[Token], found: wl.Named, ctx: PlanContext) -> l
 
 def _relative(clause: Sequence[Token], count: int | None, service: ServiceBrief) -> int | None:
     """'scale worker up by 2': from the current number of replicas, when it is known."""
-    norms = [t.norm for t in clause]
-    if count is None or "by" not in norms:
+    norms = {t.norm for t in clause}
+    if count is None or not norms & lx.RELATIVE_WORDS:
         return count
     if service.replicas is None:
         return None
-    down = "down" in norms or "fewer" in norms or "less" in norms
+    down = bool(norms & lx.FEWER_WORDS)
     return max(0, min(service.replicas + (-count if down else count), _MAX_REPLICAS))
 
 
@@ -873,7 +869,7 @@ def check_update(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     """'is there a newer image for api?': a digest comparison, per container (for a Swarm
     service, one of its task containers: they all run the service's image)."""
     for token in clause:
-        if token.norm in _CHECK_WORDS and token.kind != "pronoun":
+        if token.norm in lx.UPDATE_CHECK_WORDS and token.kind != "pronoun":
             token.used = True
     found = wl.named(clause, ctx)
     if wl.wants_services(found):
@@ -966,7 +962,7 @@ def listing(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[Plan
             return [_compose("compose_ps", found.projects[0], ctx)]
         if "container" in found.said and found.names_containers:
             return None
-        if not found.naming or norms & {"projects"}:
+        if not found.naming or norms & lx.PROJECT_LIST_WORDS:
             return [PlannedCall("compose_ps", {})]
         _missing_project(found, ctx, "list")
         return None
@@ -985,7 +981,7 @@ def about_project(clause: list[Token], ctx: PlanContext, found: wl.Named) -> lis
     """'what's in the shop project?', 'which compose projects are there?', 'show swarm
     services', 'how many replicas does worker have?': what the listings answer."""
     norms = _norms(clause)
-    asks = bool(norms & _LIST_HINTS) or any(t.kind == "verb" for t in clause)
+    asks = bool(norms & lx.WORKLOAD_LISTING_WORDS) or any(t.kind == "verb" for t in clause)
     if found.said & {"project", "compose"}:
         if found.projects:
             return [_compose("compose_ps", found.projects[0], ctx)]
@@ -994,7 +990,7 @@ def about_project(clause: list[Token], ctx: PlanContext, found: wl.Named) -> lis
             if labelled == {found.words[0].norm}:  # a project the tools were not told about
                 label = f"{lx.COMPOSE_PROJECT}={found.words[0].norm}"
                 return [PlannedCall("list_containers", {"status": "all", "label": label})]
-        if asks and (norms & {"projects"} or not found.naming):
+        if asks and (norms & lx.PROJECT_LIST_WORDS or not found.naming):
             return [PlannedCall("compose_ps", {})]
         return None
     if asks and (found.said & {"service", "stack"} or norms & lx.REPLICA_WORDS):

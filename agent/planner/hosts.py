@@ -15,26 +15,14 @@ from dataclasses import dataclass
 
 from agent.planner import PlannedCall, replies
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 from agent.planner.selection import ALL_HOSTS, Clarify, PlanContext, names_container
 from agent.planner.targets import match_word, resolve_phrases, target_words
 from agent.planner.text import Token
 
-_PREPOSITIONS = words("on at from")
-_ALL_WORDS = words("all every each both any")
-_EVERYWHERE = words("everywhere")
-_WHICH = words("which what")
-_LEAD_FILLERS = words("the my our a this")
 # "host3", "node-2", "db.example.com": names of machines, not of containers or images
 _HOST_LIKE_RE = re.compile(r"^(?=[a-z0-9-]*[a-z])[a-z0-9][a-z0-9-]*\d$|^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _HOST_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _VERSION_RE = re.compile(r"^v?\d+(\.\d+)*$")
-_POLITE = words("please hey ok so and you could can")
-_WHERE_VERBS = words("running run runs live lives located deployed hosted")
-_STATUS_WORDS = words(
-    "up online reachable alive down offline ok okay healthy available responding working running "
-    "reach ping"
-)
 
 
 @dataclass
@@ -50,19 +38,25 @@ def extract(clause: Sequence[Token], ctx: PlanContext) -> HostScope:
         if token.used or token.quoted:
             continue
         following = _next_content(clause, i + 1)
-        if token.norm in _EVERYWHERE:
+        if token.norm in lx.EVERYWHERE_WORDS:
             scope.host = ALL_HOSTS
             _take(clause, i)
         elif (
-            token.norm in _ALL_WORDS and following is not None and _is_host_noun(clause, following)
+            token.norm in lx.ALL_WORDS
+            and following is not None
+            and _is_host_noun(clause, following)
         ):
             scope.host = ALL_HOSTS  # "on all hosts", "across every machine"
             _take(clause, i, following)
             _take_preposition(clause, i)
-        elif token.norm in _WHICH and following is not None and _is_host_noun(clause, following):
+        elif (
+            token.norm in lx.WHICH_WORDS
+            and following is not None
+            and _is_host_noun(clause, following)
+        ):
             scope.which = True  # "which host runs the api?"
             _take(clause, i, following)
-        elif token.norm == "where" and {t.norm for t in clause[i + 1 :]} & _WHERE_VERBS:
+        elif token.norm in lx.WHERE_WORDS and {t.norm for t in clause[i + 1 :]} & lx.WHERE_VERBS:
             scope.which = True  # "where is cron running?"
             _take(clause, i)
     if scope.host is None:
@@ -72,7 +66,7 @@ def extract(clause: Sequence[Token], ctx: PlanContext) -> HostScope:
 
 def _next_content(clause: Sequence[Token], start: int) -> int | None:
     for j in range(start, min(start + 3, len(clause))):
-        if clause[j].norm not in _LEAD_FILLERS:
+        if clause[j].norm not in lx.HOST_LEAD_FILLERS:
             return j
     return None
 
@@ -88,9 +82,9 @@ def _take(clause: Sequence[Token], *indexes: int) -> None:
 
 def _take_preposition(clause: Sequence[Token], index: int) -> None:
     j = index - 1
-    while j >= 0 and clause[j].norm in _LEAD_FILLERS:
+    while j >= 0 and clause[j].norm in lx.HOST_LEAD_FILLERS:
         j -= 1
-    if j >= 0 and clause[j].norm in (*_PREPOSITIONS, "across", "in", "for"):
+    if j >= 0 and clause[j].norm in lx.HOST_SCOPE_PREPOSITIONS:
         clause[j].used = True
 
 
@@ -125,11 +119,15 @@ def _named_host(clause: Sequence[Token], ctx: PlanContext) -> str | None:
 def _marked_as_host(clause: Sequence[Token], index: int) -> bool:
     """'on host2', 'host host2', 'host2 host', 'the host2 machine'."""
     j = index - 1
-    while j >= 0 and clause[j].norm in _LEAD_FILLERS:
+    while j >= 0 and clause[j].norm in lx.HOST_LEAD_FILLERS:
         j -= 1
     before = clause[j] if j >= 0 else None
     after = clause[index + 1] if index + 1 < len(clause) else None
-    if before is not None and not before.used and before.norm in _PREPOSITIONS | lx.HOST_NOUNS:
+    if (
+        before is not None
+        and not before.used
+        and before.norm in lx.HOST_PREPOSITIONS | lx.HOST_NOUNS
+    ):
         return True
     return after is not None and not after.used and after.norm in lx.HOST_NOUNS
 
@@ -180,16 +178,16 @@ def host_question(clause: Sequence[Token], ctx: PlanContext) -> list[PlannedCall
     """'is host2 up?' -> system_info there; 'list hosts' -> system_info on each host."""
     norms = {t.norm for t in clause if not t.quoted}
     if ctx.host:
-        lead = next((t.norm for t in clause if t.norm not in _POLITE), "")
-        asks = lead in ("is", "are", "check", "ping", "reach") and not norms & _WHICH
-        about_containers = names_container(clause, ctx) or norms & {"container", "containers"}
-        if asks and norms & _STATUS_WORDS and not about_containers:
+        lead = next((t.norm for t in clause if t.norm not in lx.HOST_POLITE_LEADS), "")
+        asks = lead in lx.HOST_CHECK_LEADS and not norms & lx.WHICH_WORDS
+        about_containers = names_container(clause, ctx) or norms & lx.CONTAINER_WORDS
+        if asks and norms & lx.HOST_STATUS_WORDS and not about_containers:
             if ctx.host == ALL_HOSTS:
                 return _each_host(ctx)  # "are all hosts up?"
             return [PlannedCall("system_info", {"host": ctx.host})]
         return None
     unused = {t.norm for t in clause if not t.used and not t.quoted}
-    if "hosts" in unused and not names_container(clause, ctx):
+    if unused & lx.HOSTS_LIST_WORDS and not names_container(clause, ctx):
         others = [t for t in clause if not t.used and t.kind == "noun" and t.canon != "info"]
         if not others:
             return _each_host(ctx)

@@ -18,6 +18,8 @@ from agent.planner.run_options import run_spec
 from agent.planner.slots import looks_like_image
 from agent.planner.text import Token
 
+REMOVING_VOLUMES = "removing volumes"  # the note of an unknown intent, which deploy reads
+
 
 @dataclass
 class Intent:
@@ -253,7 +255,7 @@ def _change_intent(verb: str, norms: set[str], nouns: set[str], reads: list[str]
         return Intent("remove_image")
     if verb == "remove":
         if "volumes" in nouns:
-            return Intent("unknown", note="removing volumes")
+            return Intent("unknown", note=REMOVING_VOLUMES)
         if "networks" in nouns and not bulk:
             return Intent("unknown", note="removing networks")
         if bulk:

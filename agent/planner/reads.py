@@ -6,14 +6,12 @@ from typing import Any
 
 from agent.planner import PlannedCall, replies
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 from agent.planner.selection import Clarify, PlanContext, select
 from agent.planner.slots import log_options, looks_like_image, plausible_image
-from agent.planner.targets import COMPOSE_PROJECT, image_base, name_parts, target_words
+from agent.planner.targets import image_base, name_parts, target_words
 from agent.planner.text import Token
 
 _WHY_TAIL = 50  # "why did it crash": the last 50 lines usually hold the cause
-_FILTER_SKIP = words("the a an image from of using based on")
 
 
 def reads(kinds: list[str], clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
@@ -75,15 +73,15 @@ def _list_filters(clause: list[Token], ctx: PlanContext) -> dict[str, Any]:
         if token.used or token.quoted:
             continue
         following = clause[i + 1] if i + 1 < len(clause) else None
-        if token.norm in ("named", "called", "name") and following is not None:
+        if token.norm in lx.LIST_NAME_MARKERS and following is not None:
             if following.quoted or following.kind not in ("stop", "conj"):
                 args["name"] = following.raw
                 token.used = following.used = True
-        elif token.norm in ("label", "labelled", "labeled") and following is not None:
+        elif token.norm in lx.LIST_LABEL_MARKERS and following is not None:
             args["label"] = following.raw
             token.used = following.used = True
-        elif token.norm in ("project", "stack") and i > 0 and clause[i - 1].kind == "word":
-            args["label"] = f"{COMPOSE_PROJECT}={clause[i - 1].raw}"
+        elif token.norm in lx.GROUP_NOUNS and i > 0 and clause[i - 1].kind == "word":
+            args["label"] = f"{lx.COMPOSE_PROJECT}={clause[i - 1].raw}"
             token.used = clause[i - 1].used = True
         elif token.kind == "noun" and token.canon == "image":
             image = _image_next_to(clause, i)
@@ -108,7 +106,9 @@ def _image_next_to(clause: list[Token], index: int) -> str | None:
     """'the postgres image', 'image postgres', 'from the image nginx'."""
     for step in (1, -1):
         j = index + step
-        while 0 <= j < len(clause) and clause[j].norm in _FILTER_SKIP and not clause[j].used:
+        while (
+            0 <= j < len(clause) and clause[j].norm in lx.IMAGE_FILTER_SKIP and not clause[j].used
+        ):
             j += step
         if 0 <= j < len(clause) and looks_like_image(clause[j]) and not clause[j].used:
             clause[j].used = clause[index].used = True

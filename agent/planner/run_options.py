@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 from agent.planner.slots import (
     looks_like_image,
     next_unused,
@@ -41,20 +40,6 @@ class RunSpec:
     image_index: int = -1
     image_known: bool = False  # a well-known, local or tagged image, not just any word
     signals: int = 0  # how many run-only options were found (ports, env, mounts, ...)
-
-
-_NAME_MARKERS = frozenset({"called", "named", "--name", "name"})
-_PORT_MARKERS = words(
-    "port ports on at expose exposed exposing publish published publishing -p --publish map mapped "
-    "mapping listening listen bind forward host"
-)
-_PORT_LIST_GLUE = frozenset({"and", ",", "port", "ports", "&", "plus"})
-_MOUNT_WORDS = words("mount mounted mounting bind attach with volume -v --volume --mount")
-_MOUNT_SKIP = words("a the my volume named called dir directory folder path host")
-_MOUNT_JOIN = frozenset({"at", "to", "on", "into", "in", "as", "onto", "under", "->"})
-_IGNORED_FLAGS = words(
-    "-d --detach -it -i -t -ti --rm detached daemon daemonized --interactive --tty"
-)
 
 
 def run_spec(
@@ -90,7 +75,7 @@ def run_spec(
     if host_ports:
         args["ports"] = _fill_container_ports(host_ports, spec.image_token or "")
     for i, token in enumerate(tokens):
-        if token.norm in _IGNORED_FLAGS:
+        if token.norm in lx.IGNORED_RUN_FLAGS:
             spec.signals += 1
             take(tokens, i)
     return spec
@@ -106,32 +91,29 @@ def _image_to_run(tokens: Sequence[Token], local_images: Sequence[str]) -> tuple
         take(tokens, i)
         ref = token.norm
         tag = tag_after(tokens, i)
-        if i > 0 and tokens[i - 1].norm == "latest":
+        if i > 0 and tokens[i - 1].norm in lx.LATEST_WORDS:
             take(tokens, i - 1)
             tag = tag or "latest"
         return i, with_tag(ref, tag)
     return None
 
 
-_POLICY_NOISE = words("restart restarts restarting policy auto automatically")
-
-
 def _restart_policy(tokens: Sequence[Token], args: dict[str, Any]) -> None:
     for i, token in enumerate(tokens):
         if token.used:
             continue
-        if token.norm in ("always", "unless-stopped", "on-failure"):
+        if token.norm in lx.RESTART_POLICIES:
             args["restart_policy"] = token.norm
             take(tokens, i)
-        elif token.norm == "--restart" and i + 1 < len(tokens):
+        elif token.norm in lx.RESTART_FLAGS and i + 1 < len(tokens):
             value = tokens[i + 1].norm.replace(" ", "-")
-            if value in ("always", "unless-stopped", "on-failure", "no"):
-                if value != "no":
+            if value in lx.RESTART_POLICIES | lx.NO_RESTART_POLICY:
+                if value not in lx.NO_RESTART_POLICY:
                     args["restart_policy"] = value
                 take(tokens, i, i + 1)
     if "restart_policy" in args:
         for i, token in enumerate(tokens):
-            if token.norm in _POLICY_NOISE:
+            if token.norm in lx.RESTART_POLICY_NOISE:
                 take(tokens, i)
 
 
@@ -139,15 +121,17 @@ def _name(tokens: Sequence[Token], args: dict[str, Any]) -> None:
     for i, token in enumerate(tokens):
         if token.used or token.quoted:
             continue
-        is_marker = token.norm in _NAME_MARKERS
+        is_marker = token.norm in lx.NAME_MARKERS
         # "as cache", "name it web2", "call it edge"; but "as a daemon" is not a name
-        if token.norm == "as" or (
-            token.norm in ("name", "call") and i + 1 < len(tokens) and tokens[i + 1].norm == "it"
+        if token.norm in lx.NAME_AS_WORDS or (
+            token.norm in lx.NAME_VERBS
+            and i + 1 < len(tokens)
+            and tokens[i + 1].norm in lx.NAME_VERB_OBJECTS
         ):
             is_marker = True
         if not is_marker:
             continue
-        j = next_unused(tokens, i + 1, frozenset({"it", "the", "container"}))
+        j = next_unused(tokens, i + 1, lx.NAME_SKIP)
         if j < 0:
             continue
         value = tokens[j]
@@ -164,32 +148,33 @@ def _volumes(tokens: Sequence[Token], args: dict[str, Any]) -> None:
     for i, token in enumerate(tokens):
         if token.used or token.quoted:
             continue
-        if token.norm == "docker-socket" or token.norm == _DOCKER_SOCKET:
+        if token.norm in lx.DOCKER_SOCKET_WORDS or token.norm == _DOCKER_SOCKET:
             volumes[_DOCKER_SOCKET] = _DOCKER_SOCKET
             take(tokens, i)
-            if i > 0 and tokens[i - 1].norm in _MOUNT_WORDS:
+            if i > 0 and tokens[i - 1].norm in lx.MOUNT_CUES:
                 take(tokens, i - 1)
             continue
         mapping = _VOLUME_RE.match(token.raw)
         if mapping and not mapping.group(1).isdigit():
-            target = mapping.group(2) + (":ro" if mapping.group(3) == "ro" else "")
+            read_only = mapping.group(3) in lx.READ_ONLY_WORDS  # ":ro" (or ":rw")
+            target = mapping.group(2) + (":ro" if read_only else "")
             volumes[mapping.group(1)] = target
             take(tokens, i)
-            if i > 0 and tokens[i - 1].norm in _MOUNT_WORDS:
+            if i > 0 and tokens[i - 1].norm in lx.MOUNT_CUES:
                 take(tokens, i - 1)
             continue
-        if token.norm in ("mount", "mounting", "volume", "-v", "--volume", "bind"):
-            source_i = next_unused(tokens, i + 1, _MOUNT_SKIP)
+        if token.norm in lx.MOUNT_MARKERS:
+            source_i = next_unused(tokens, i + 1, lx.MOUNT_SOURCE_SKIP)
             if source_i < 0 or tokens[source_i].kind in ("conj", "break", "verb"):
                 continue
             if _VOLUME_RE.match(tokens[source_i].raw):
                 continue  # "-v data:/data": the mapping rule takes it on its own
             source = tokens[source_i]
             join_i = next_unused(tokens, source_i + 1)
-            target_i = next_unused(tokens, join_i + 1, frozenset({"the", "container", "path"}))
+            target_i = next_unused(tokens, join_i + 1, lx.MOUNT_TARGET_SKIP)
             if (
                 join_i > 0
-                and tokens[join_i].norm in _MOUNT_JOIN | {"mounted"}
+                and tokens[join_i].norm in lx.MOUNT_JOINS
                 and target_i > 0
                 and tokens[target_i].raw.startswith("/")
             ):
@@ -200,7 +185,7 @@ def _volumes(tokens: Sequence[Token], args: dict[str, Any]) -> None:
                 take(tokens, i, source_i)
     if volumes:
         for i, token in enumerate(tokens):
-            if token.norm in ("read-only", "readonly", "ro") and not token.used:
+            if token.norm in lx.READ_ONLY_WORDS and not token.used:
                 last = list(volumes)[-1]
                 if not volumes[last].endswith(":ro"):
                     volumes[last] += ":ro"
@@ -208,31 +193,21 @@ def _volumes(tokens: Sequence[Token], args: dict[str, Any]) -> None:
         args["volumes"] = volumes
 
 
-_NAMESPACE_FLAGS = {
-    "--network": "network",
-    "--net": "network",
-    "--pid": "pid_mode",
-    "--ipc": "ipc_mode",
-    "--uts": "uts_mode",
-    "--userns": "userns_mode",
-}
-
-
 def _network(tokens: Sequence[Token], args: dict[str, Any]) -> None:
     for i, token in enumerate(tokens):
         if token.used:
             continue
-        if token.norm == "host-network":
+        if token.norm in lx.HOST_NETWORK_WORDS:
             args["network_mode"] = "host"
             take(tokens, i)
-        elif token.norm == "host-pid":
+        elif token.norm in lx.HOST_PID_WORDS:
             args["pid_mode"] = "host"
             take(tokens, i)
-        elif token.norm in _NAMESPACE_FLAGS and i + 1 < len(tokens):
+        elif token.norm in lx.NAMESPACE_FLAGS and i + 1 < len(tokens):
             value = tokens[i + 1].raw
-            key = _NAMESPACE_FLAGS[token.norm]
+            key = lx.NAMESPACE_FLAGS[token.norm]
             # "--network host" shares the host's stack (network_mode); "--network backend" joins.
-            if key == "network" and (value in ("host", "none") or value.startswith("container:")):
+            if key == "network" and (value in lx.NETWORK_MODES or value.startswith("container:")):
                 key = "network_mode"
             args[key] = value
             take(tokens, i, i + 1)
@@ -244,7 +219,7 @@ def _network(tokens: Sequence[Token], args: dict[str, Any]) -> None:
                 after >= 0
                 and tokens[after].kind == "word"
                 and i > 0
-                and tokens[i - 1].norm in ("on", "to", "join", "in", "network", "into", "attach")
+                and tokens[i - 1].norm in lx.NETWORK_JOIN_WORDS
             ):
                 args["network"] = tokens[after].raw
                 take(tokens, i, after)
@@ -257,15 +232,12 @@ def _previousnext_unused(tokens: Sequence[Token], index: int) -> int:
     for j in range(index - 1, -1, -1):
         if tokens[j].used:
             continue
-        if tokens[j].norm in ("the", "a", "my"):
+        if tokens[j].norm in lx.NETWORK_NAME_SKIP:
             continue
         return j
     return -1
 
 
-_MEMORY_WORDS = words("memory ram mem -m --memory")
-_CPU_WORDS = words("cpu cpus --cpus cores core vcpu vcpus")
-_UNIT_SUFFIXES = words("b k kb m mb g gb")
 _MAX_CPUS = 1024  # the schema's limit
 _NUMBER_RE = re.compile(r"^\d+(\.\d+)?$")
 
@@ -277,22 +249,24 @@ def _limits(tokens: Sequence[Token], args: dict[str, Any]) -> None:
             continue
         nearby = _nearby(tokens, i)
         size = _SIZE_RE.match(token.norm)
-        if size and nearby & _MEMORY_WORDS and "memory" not in args:
+        if size and nearby & lx.MEMORY_WORDS and "memory" not in args:
             unit = size.group(2) or ""
             following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
-            if not unit and following in _UNIT_SUFFIXES:
+            if not unit and following in lx.MEMORY_UNITS:
                 unit = following
                 take(tokens, i + 1)
             if unit:  # a bare number next to "memory" is too unclear (bytes? megabytes?)
                 args["memory"] = size.group(1) + unit[0]
-                take(tokens, i, *_nearby_indexes(tokens, i, _MEMORY_WORDS | {"limit", "of"}))
+                take(tokens, i, *_nearby_indexes(tokens, i, lx.MEMORY_LIMIT_WORDS))
         elif (
-            _NUMBER_RE.match(token.norm) and "cpus" not in args and _next_to(tokens, i, _CPU_WORDS)
+            _NUMBER_RE.match(token.norm)
+            and "cpus" not in args
+            and _next_to(tokens, i, lx.CPU_WORDS)
         ):
             if not 0 < float(token.norm) <= _MAX_CPUS:
                 continue
             args["cpus"] = float(token.norm)
-            take(tokens, i, *_nearby_indexes(tokens, i, _CPU_WORDS | {"limit"}))
+            take(tokens, i, *_nearby_indexes(tokens, i, lx.CPU_LIMIT_WORDS))
 
 
 def _next_to(tokens: Sequence[Token], index: int, wanted: frozenset[str]) -> bool:
@@ -316,25 +290,18 @@ def _security(tokens: Sequence[Token], args: dict[str, Any]) -> None:
     for i, token in enumerate(tokens):
         if token.used:
             continue
-        if token.norm in ("privileged", "--privileged"):
+        if token.norm in lx.PRIVILEGED_WORDS:
             args["privileged"] = True
             take(tokens, i)
             continue
         following = tokens[i + 1] if i + 1 < len(tokens) else None
-        if following is None:
+        key = lx.LIST_OPTION_WORDS.get(token.norm)
+        if following is None or key is None:
             continue
-        if token.norm in ("--cap-add", "cap", "capability", "capabilities", "cap_add"):
-            args.setdefault("cap_add", []).append(following.raw.upper())
-            take(tokens, i, i + 1)
-        elif token.norm in ("--device", "device"):
-            args.setdefault("devices", []).append(following.raw)
-            take(tokens, i, i + 1)
-        elif token.norm == "--security-opt":
-            args.setdefault("security_opt", []).append(following.raw)
-            take(tokens, i, i + 1)
-        elif token.norm == "--volumes-from":
-            args.setdefault("volumes_from", []).append(following.raw)
-            take(tokens, i, i + 1)
+        # capabilities are upper case to Docker ("net_admin" -> NET_ADMIN)
+        value = following.raw.upper() if key == "cap_add" else following.raw
+        args.setdefault(key, []).append(value)
+        take(tokens, i, i + 1)
 
 
 def _env_and_labels(tokens: Sequence[Token], args: dict[str, Any]) -> None:
@@ -342,17 +309,17 @@ def _env_and_labels(tokens: Sequence[Token], args: dict[str, Any]) -> None:
     for i, token in enumerate(tokens):
         if token.used:
             continue
-        if token.norm in ("-l", "--label", "label", "labels", "labelled", "labeled"):
+        if token.norm in lx.LABEL_MARKERS:
             label_mode = True
             take(tokens, i)
             continue
-        if token.norm in ("-e", "--env", "env", "environment", "variable", "variables"):
+        if token.norm in lx.ENV_MARKERS:
             label_mode = False
             take(tokens, i)
             continue
         pair = _ENV_RE.match(token.raw)
         if not pair:
-            if not token.quoted and token.norm not in ("and", ",", "with"):
+            if not token.quoted and token.norm not in lx.ENV_LIST_GLUE:
                 label_mode = False
             continue
         key = "labels" if label_mode else "env"
@@ -367,10 +334,10 @@ def _command(tokens: Sequence[Token], args: dict[str, Any]) -> None:
         if token.quoted:
             args["command"] = token.raw
             take(tokens, i)
-            if i > 0 and tokens[i - 1].norm in ("command", "cmd", "running"):
+            if i > 0 and tokens[i - 1].norm in lx.COMMAND_CUES:
                 take(tokens, i - 1)
             return
-        if token.norm in ("command", "cmd", "--entrypoint") and i + 1 < len(tokens):
+        if token.norm in lx.COMMAND_MARKERS and i + 1 < len(tokens):
             rest = [t for t in tokens[i + 1 :] if not t.used]
             if rest:
                 args["command"] = " ".join(t.raw for t in rest)
@@ -399,14 +366,14 @@ def _ports(tokens: Sequence[Token]) -> list[tuple[str, str | None]]:
         elif arrow:
             found.append((arrow.group(1), arrow.group(2)))
             take(tokens, i)
-        elif token.norm in _PORT_MARKERS:
+        elif token.norm in lx.PORT_MARKERS:
             j = i + 1
             numbers: list[int] = []
             while j < len(tokens) and not tokens[j].used:
                 word = tokens[j].norm
                 if _port(word):
                     numbers.append(j)
-                elif word not in _PORT_LIST_GLUE or not numbers and word not in ("port", "ports"):
+                elif word not in lx.PORT_LIST_GLUE or not numbers and word not in lx.PORT_WORDS:
                     break
                 j += 1
             if not numbers:
@@ -423,8 +390,8 @@ def _container_port_after(
 ) -> None:
     """'8080 to 80', '8080 -> 80', '8080 inside port 80': the container side of the last port."""
     j = index + 1
-    if j < len(tokens) and tokens[j].norm in ("to", "->", "inside", "into", ":"):
-        k = next_unused(tokens, j + 1, frozenset({"container", "port", "the"}))
+    if j < len(tokens) and tokens[j].norm in lx.CONTAINER_PORT_JOINS:
+        k = next_unused(tokens, j + 1, lx.CONTAINER_PORT_SKIP)
         if k > 0 and _port(tokens[k].norm):
             host, _ = found[-1]
             found[-1] = (host, tokens[k].norm)

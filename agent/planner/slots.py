@@ -13,23 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.planner import lexicon as lx
-from agent.planner.lexicon import words
 from agent.planner.targets import image_base
 from agent.planner.text import Token
 
 _INT_RE = re.compile(r"^\d{1,6}$")
-_DURATION_RE = re.compile(r"^(\d+)(s|secs?|m|mins?|h|hrs?|d|days?|w)$")
-_UNIT_WORDS: dict[str, str] = {
-    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], "s"),
-    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], "m"),
-    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], "h"),
-    **dict.fromkeys(["d", "day", "days"], "d"),
-    **dict.fromkeys(["w", "week", "weeks"], "w"),
-}
-_TIME_MARKERS = words("since --since last past for in the within from over ago previous")
-_TAIL_MARKERS = frozenset({"--tail", "-n", "tail", "last", "latest", "recent"})
+# "10m", "2hrs": a number and a unit in one word
+_DURATION_RE = re.compile(rf"^(\d+)({'|'.join(sorted(lx.COMPACT_DURATION_UNITS))})$")
 _MAX_TAIL = 10_000  # the schema's limit: "last 99999 lines" asks for as many as allowed
-_LINE_WORDS = frozenset({"lines", "line", "entries", "rows", "messages"})
 _HEX_ID_RE = re.compile(r"^(sha256:)?[0-9a-f]{6,64}$")
 _TAG_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,127}$")  # Docker's tag grammar
 _IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:@+-]*$")
@@ -67,13 +57,10 @@ class LogOptions:
         return {key: value for key, value in found.items() if value is not None}
 
 
-_FOLLOW_WORDS = words("-f --follow follow live stream streaming -t --timestamps timestamps")
-
-
 def log_options(tokens: Sequence[Token], names: Collection[str] = ()) -> LogOptions:
     """tail, since and grep of a logs clause; `names` (container words) are never the grep term."""
     for token in tokens:
-        if token.norm in _FOLLOW_WORDS:
+        if token.norm in lx.FOLLOW_WORDS:
             token.used = True  # a snapshot is all a tool call can return
     options = LogOptions(since=_since(tokens))
     options.tail = _tail(tokens)
@@ -89,18 +76,18 @@ def _since(tokens: Sequence[Token]) -> str | None:
         if compact:
             take(tokens, i)
             _take_markers(tokens, i)
-            return compact.group(1) + _UNIT_WORDS[compact.group(2)]
+            return compact.group(1) + lx.DURATION_UNITS[compact.group(2)]
         following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
-        if _INT_RE.match(token.norm) and following in _UNIT_WORDS and len(following) > 1:
+        if _INT_RE.match(token.norm) and following in lx.DURATION_UNITS and len(following) > 1:
             take(tokens, i, i + 1)
             _take_markers(tokens, i)
-            return token.norm + _UNIT_WORDS[following]
+            return token.norm + lx.DURATION_UNITS[following]
         # "last hour", "past day": one unit
-        if token.norm in ("last", "past", "previous") and following in _UNIT_WORDS:
+        if token.norm in lx.ONE_UNIT_WORDS and following in lx.DURATION_UNITS:
             take(tokens, i, i + 1)
             _take_markers(tokens, i)
-            return "1" + _UNIT_WORDS[following]
-        if token.norm == "--since" and following:
+            return "1" + lx.DURATION_UNITS[following]
+        if token.norm in lx.SINCE_FLAGS and following:
             take(tokens, i, i + 1)
             return tokens[i + 1].raw
     return None
@@ -109,11 +96,11 @@ def _since(tokens: Sequence[Token]) -> str | None:
 def _take_markers(tokens: Sequence[Token], index: int) -> None:
     """Mark 'in the last' before and 'ago' after a duration as used."""
     j = index - 1
-    while j >= 0 and not tokens[j].quoted and tokens[j].norm in _TIME_MARKERS:
+    while j >= 0 and not tokens[j].quoted and tokens[j].norm in lx.TIME_MARKERS:
         tokens[j].used = True
         j -= 1
     for k in (index + 1, index + 2):
-        if k < len(tokens) and tokens[k].norm == "ago":
+        if k < len(tokens) and tokens[k].norm in lx.AGO_WORDS:
             tokens[k].used = True
 
 
@@ -123,24 +110,21 @@ def _tail(tokens: Sequence[Token]) -> int | None:
             continue
         previous = tokens[i - 1].norm if i > 0 else ""
         following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
-        if previous in _TAIL_MARKERS or following in _LINE_WORDS or int(token.norm) <= 10_000:
+        if previous in lx.TAIL_MARKERS or following in lx.LINE_WORDS or int(token.norm) <= 10_000:
             take(tokens, i)
-            if previous in _TAIL_MARKERS:
+            if previous in lx.TAIL_MARKERS:
                 take(tokens, i - 1)
-            if following in _LINE_WORDS:
+            if following in lx.LINE_WORDS:
                 take(tokens, i + 1)
             return min(max(1, int(token.norm)), _MAX_TAIL)
     return None
-
-
-_GREP_SKIP = words("for by the a an lines line word string text term on about of")
 
 
 def _grep_term(tokens: Sequence[Token], start: int, names: Collection[str]) -> int:
     """'search the db logs for deadlock': past fillers, names and nouns to the term."""
     for j in range(start, len(tokens)):
         token = tokens[j]
-        if token.used or token.norm in _GREP_SKIP or token.norm in names or token.kind == "noun":
+        if token.used or token.norm in lx.GREP_SKIP or token.norm in names or token.kind == "noun":
             continue
         return -1 if token.kind in ("verb", "conj", "break", "pronoun") else j
     return -1
@@ -149,7 +133,7 @@ def _grep_term(tokens: Sequence[Token], start: int, names: Collection[str]) -> i
 def _grep(tokens: Sequence[Token], names: Collection[str]) -> str | None:
     """A quoted term wins ("search the db logs for 'deadlock'"); then the word after a marker
     ("grep timeout"); then a word like "errors" on its own."""
-    markers = lx.GREP_MARKERS | {"--grep"}
+    markers = lx.GREP_MARKERS
     for i, token in enumerate(tokens):
         if token.quoted and not token.used:
             take(
@@ -160,7 +144,7 @@ def _grep(tokens: Sequence[Token], names: Collection[str]) -> str | None:
         if token.used or token.norm not in markers:
             continue
         j = _grep_term(tokens, i + 1, names)
-        if j < 0 or (token.norm == "with" and tokens[j].kind != "grep"):
+        if j < 0 or (token.norm in lx.LOOSE_GREP_MARKERS and tokens[j].kind != "grep"):
             continue  # "with" is too common to mean grep unless "errors" or the like follows
         take(tokens, i, j)
         term = tokens[j]
@@ -200,7 +184,7 @@ def image_refs(tokens: Sequence[Token], local_images: Sequence[str] = ()) -> lis
     redis:6 as well" does not also try to remove an image called "well".
     """
     found: list[str] = []
-    latest = any(t.norm == "latest" and not t.used for t in tokens)
+    latest = any(t.norm in lx.LATEST_WORDS and not t.used for t in tokens)
     for i, token in enumerate(tokens):
         if token.used or not looks_like_image(token):
             continue
@@ -209,7 +193,7 @@ def image_refs(tokens: Sequence[Token], local_images: Sequence[str] = ()) -> lis
         found.append(with_tag(token.norm, tag))
     if latest and len(found) == 1 and ":" not in found[0].rsplit("/", 1)[-1]:
         for i, token in enumerate(tokens):
-            if token.norm == "latest":
+            if token.norm in lx.LATEST_WORDS:
                 take(tokens, i)
         found[0] += ":latest"
     known = [ref for ref in found if plausible_image(ref, local_images) or _HEX_ID_RE.match(ref)]
@@ -228,14 +212,14 @@ def tag_after(tokens: Sequence[Token], index: int) -> str | None:
     if j < 0 or j > index + 3:
         return None
     word = tokens[j].norm
-    if word in ("version", "tag", "v") and j + 1 < len(tokens):
+    if word in lx.IMAGE_TAG_MARKERS and j + 1 < len(tokens):
         if not _TAG_RE.match(tokens[j + 1].norm):
             return None
         take(tokens, j, j + 1)
         return tokens[j + 1].norm
     if j != index + 1:
         return None
-    if word == "latest" or word.endswith("-alpine") or word in ("alpine", "slim"):
+    if word in lx.VARIANT_TAGS or word.endswith(lx.VARIANT_TAG_SUFFIXES):
         take(tokens, j)
         return word
     # "postgres 16", "nginx 1.27": a version; "nginx 8080" is a port, left for the port rules.

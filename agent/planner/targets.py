@@ -18,11 +18,6 @@ from agent.planner.text import Token
 
 _HEX_RE = re.compile(r"^[0-9a-f]{3,64}$")
 _PART_SPLIT_RE = re.compile(r"[-_.]")
-# Words that make a phrase mean every match: "the web containers", "the exited ones".
-_PLURAL_NOUNS = frozenset({"containers", "ones", "services", "instances", "boxes", "apps"})
-# "the shop stack", "web in the blog project": the word before names a group to look within.
-_GROUP_NOUNS = frozenset({"project", "stack"})
-COMPOSE_PROJECT = "com.docker.compose.project"
 _FUZZY_CUTOFF = 0.75
 
 
@@ -87,7 +82,7 @@ def _by_image(word: str, containers: Sequence[ContainerBrief]) -> list[Container
 
 
 def _by_project(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
-    return [c for c in containers if c.labels.get(COMPOSE_PROJECT, "").lower() == word]
+    return [c for c in containers if c.labels.get(lx.COMPOSE_PROJECT, "").lower() == word]
 
 
 def _by_spelling(word: str, containers: Sequence[ContainerBrief]) -> list[ContainerBrief]:
@@ -156,10 +151,10 @@ def target_words(tokens: Sequence[Token], known: set[str]) -> TargetWords:
         if token.used:
             close()
             continue
-        if token.norm in _PLURAL_NOUNS and token.norm not in known:
+        if token.norm in lx.PLURAL_NOUNS and token.norm not in known:
             plural_seen = True
             close()
-        elif token.norm in _GROUP_NOUNS and current and not excluding:
+        elif token.norm in lx.GROUP_NOUNS and current and not excluding:
             words.scopes.append(current.pop())
             close()
         elif is_candidate(token, known):

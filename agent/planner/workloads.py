@@ -23,15 +23,6 @@ from agent.planner.text import Token
 _FUZZY_CUTOFF = 0.75
 _SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 _COMPOSE_SUFFIX_RE = re.compile(r"[-_]\d+$")
-# Words around a name that are never names themselves.
-_NOT_NAMES = (
-    lx.PROJECT_WORDS
-    | lx.STACK_WORDS
-    | lx.SERVICE_WORDS
-    | lx.HOST_NOUNS
-    | lx.REPLICA_WORDS
-    | frozenset({"container", "containers", "-v", "--volumes", "-d", "--detach", "--tail"})
-)
 
 
 def match_names(word: str, names: Sequence[str]) -> list[str]:
@@ -135,7 +126,7 @@ def candidates(clause: Sequence[Token], ctx: PlanContext) -> list[Token]:
     """Unused words that may name something: plain words, and fillers that are exact names."""
     found = []
     for token in clause:
-        if token.used or token.quoted or token.norm in _NOT_NAMES:
+        if token.used or token.quoted or token.norm in lx.NOT_NAMES:
             continue
         if token.norm.isdigit() or token.norm in lx.NUMBER_WORDS and token.kind != "word":
             continue
@@ -149,15 +140,15 @@ def candidates(clause: Sequence[Token], ctx: PlanContext) -> list[Token]:
 def said(clause: Sequence[Token]) -> set[str]:
     norms = {t.norm for t in clause if not t.quoted}
     kinds = set()
-    if norms & {"project", "projects"}:
+    if norms & lx.PROJECT_NOUNS:
         kinds.add("project")
-    if norms & {"compose", "compose-up", "compose-down", "docker-compose"}:
+    if norms & lx.COMPOSE_WORDS:
         kinds.add("compose")
     if norms & lx.STACK_WORDS:
         kinds.add("stack")
     if norms & lx.SERVICE_WORDS:
         kinds.add("service")
-    if norms & {"container", "containers"}:
+    if norms & lx.CONTAINER_WORDS:
         kinds.add("container")
     return kinds
 
@@ -290,8 +281,8 @@ def which_service(verb: str, ctx: PlanContext) -> str:
 def _next_to_service(token: Token, clause: Sequence[Token]) -> bool:
     for i, other in enumerate(clause):
         if other is token:
-            near = [t.norm for t in clause[max(0, i - 2) : i + 2] if t.norm != "the"]
-            return "service" in near
+            near = {t.norm for t in clause[max(0, i - 2) : i + 2]} - lx.SERVICE_NEIGHBOUR_SKIP
+            return bool(near & lx.SERVICE_NOUN)
     return False
 
 

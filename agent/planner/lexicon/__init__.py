@@ -15,6 +15,7 @@ only, and every table is re-exported here, so the planner reads `lexicon.X` what
   updates     image updates, health windows, rollbacks, replicas
   workloads   compose projects, Swarm services and stacks
   hosts       Docker hosts
+  meanings    the canonical vocabulary the tables fold into, which the rest of the planner uses
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from agent.planner.lexicon.containers import *  # noqa: F403
 from agent.planner.lexicon.hosts import *  # noqa: F403
 from agent.planner.lexicon.images import *  # noqa: F403
 from agent.planner.lexicon.logs import *  # noqa: F403
+from agent.planner.lexicon.meanings import *  # noqa: F403
 from agent.planner.lexicon.nouns import *  # noqa: F403
 from agent.planner.lexicon.requests import *  # noqa: F403
 from agent.planner.lexicon.run import *  # noqa: F403
