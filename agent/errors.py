@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tools.errors import DockerDeployerError
+from tools.errors import DockerDeployerError, ErrorCode
 
 
 class ModelUnavailable(DockerDeployerError):
     """The model endpoint is down, refused the key, or does not know the model."""
 
-    code = "model_unavailable"
+    code = ErrorCode.MODEL_UNAVAILABLE
 
 
 class ThreadForbidden(DockerDeployerError):
-    code = "thread_forbidden"
+    code = ErrorCode.THREAD_FORBIDDEN

@@ -12,6 +12,7 @@ import foundation
 from api import errors
 from api.routes import admin, approvals, audit, auth, chat, containers, health
 from api.services import Services
+from tools.errors import ErrorCode
 
 
 class BodyLimit:
@@ -47,9 +48,9 @@ class BodyLimit:
 
     async def _refuse(self, send: Any) -> None:
         body = json.dumps(
-            {"detail": f"request body over {self.max_bytes} bytes", "code": "too_large"}
+            errors.error_body(f"request body over {self.max_bytes} bytes", ErrorCode.TOO_LARGE)
         ).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await send({"type": "http.response.start", "status": ErrorCode.TOO_LARGE.status,
                     "headers": [(b"content-type", b"application/json")]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.engine import DEFAULT_SOCKET, Engine
-from tools.errors import DockerDeployerError, EngineError, EngineTimeout, NotFound
+from tools.errors import DockerDeployerError, EngineError, EngineTimeout, ErrorCode, NotFound
 from tools.guard.allowlist import canonical_roots
 from tools.guard.engine_proxy import filtering_socket
 from tools.manager import cap_text
@@ -44,7 +44,7 @@ INSTALL_HINT = (
 class ComposeUnavailable(DockerDeployerError):
     """Neither `docker compose` nor `docker-compose` is installed where DockerDeployer runs."""
 
-    code = "compose_unavailable"
+    code = ErrorCode.COMPOSE_UNAVAILABLE
 
 
 class ComposeFailed(EngineError):

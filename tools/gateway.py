@@ -28,6 +28,7 @@ from tools.errors import (
     DockerDeployerError,
     EngineTimeout,
     EngineUnavailable,
+    ErrorCode,
     InvalidArguments,
     PolicyDenied,
 )
@@ -55,7 +56,7 @@ class CallOutcome:
     result: Any = None
     approval: dict[str, Any] | None = None
     call_id: str | None = None
-    error_code: str | None = None
+    error_code: ErrorCode | None = None
     preview: dict[str, Any] | None = field(default=None)
 
     def public(self) -> dict[str, Any]:
@@ -244,7 +245,7 @@ class ToolGateway:
         denial = self.policy.role_denial(actor, spec.name, risk)
         if denial is not None:  # before planning: no "is running" or "no such container" hints
             self.audit.record("denied", actor, tool, norm, message=denial.reason, **audit)
-            return CallOutcome(tool, norm, "denied", denial.reason, error_code="denied")
+            return CallOutcome(tool, norm, "denied", denial.reason, error_code=ErrorCode.DENIED)
         try:
             host = self.resolve_host(spec, args, risk)
             if host == ALL_HOSTS:
@@ -261,7 +262,7 @@ class ToolGateway:
         decision = self.policy.decide(actor, spec.name, risk, plan, tainted=tainted)
         if decision.verdict is Verdict.DENY:
             self.audit.record("denied", actor, tool, norm, message=decision.reason, **audit)
-            return CallOutcome(tool, norm, "denied", decision.reason, error_code="denied")
+            return CallOutcome(tool, norm, "denied", decision.reason, error_code=ErrorCode.DENIED)
         allowed_unrun = propose_only and decision.verdict is Verdict.ALLOW
         if (dry_run and risk is not Risk.READ) or allowed_unrun:
             return CallOutcome(
@@ -321,7 +322,9 @@ class ToolGateway:
         message = "done" if not down else "some hosts did not answer: " + "; ".join(down)
         if down and not merged and len(down) == len(self._contexts):
             self.audit.record("failed", actor, spec.name, norm, message=message, **audit)
-            return CallOutcome(spec.name, norm, "failed", message, error_code="engine_unavailable")
+            return CallOutcome(
+                spec.name, norm, "failed", message, error_code=ErrorCode.ENGINE_UNAVAILABLE
+            )
         self.audit.record(
             "executed", actor, spec.name, norm, message=message, **{**audit, "host": ALL_HOSTS}
         )
@@ -427,7 +430,7 @@ class ToolGateway:
         outcome.approval = self.approvals.get(approval.id).public()
         outcome.call_id = approval.call_id
         if final is ApprovalStatus.STALE:
-            if outcome.error_code == "target_changed":
+            if outcome.error_code is ErrorCode.APPROVAL_TARGET_CHANGED:
                 raise ApprovalTargetChanged(outcome.message)
             raise PolicyDenied(outcome.message)
         return outcome
@@ -453,19 +456,21 @@ class ToolGateway:
                 f"(now: {plan.summary}); ask again"
             )
             self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
-            return CallOutcome(spec.name, norm, "denied", message, error_code="target_changed")
+            return CallOutcome(
+                spec.name, norm, "denied", message, error_code=ApprovalTargetChanged.code
+            )
         if self.current_role is not None:
             role = self.current_role(requester.name)
             if role is None:
                 message = f"not run: {requester.name} is no longer an active user or token"
                 self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
-                return CallOutcome(spec.name, norm, "denied", message, error_code="denied")
+                return CallOutcome(spec.name, norm, "denied", message, error_code=ErrorCode.DENIED)
             requester = Actor(requester.name, role, requester.kind)
         decision = self.policy.decide(requester, spec.name, spec.risk_for(args), plan)
         if decision.verdict is Verdict.DENY:
             message = f"not run: {decision.reason}"
             self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
-            return CallOutcome(spec.name, norm, "denied", message, error_code="denied")
+            return CallOutcome(spec.name, norm, "denied", message, error_code=ErrorCode.DENIED)
         plain: dict[str, Any] = {
             k: v for k, v in audit.items() if k not in ("approval_id", "approver")
         }

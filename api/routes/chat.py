@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ServicesDep
 from api.schemas import ChatCreate, ChatPublic
-from tools.errors import DockerDeployerError
+from tools.errors import DockerDeployerError, ErrorCode
 
 router = APIRouter(tags=["chat"])
 log = logging.getLogger("dockerdeployer.api")
@@ -49,7 +49,7 @@ def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) ->
         except Exception:  # the stream has started: say so in-band rather than drop it
             log.exception("chat stream failed")
             detail = "internal error; it has been logged"
-            yield _sse("error", {"detail": detail, "code": "internal"})
+            yield _sse("error", {"detail": detail, "code": ErrorCode.INTERNAL})
 
     return StreamingResponse(
         events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}

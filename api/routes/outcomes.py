@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from tools.errors import DockerDeployerError
+from tools.errors import DockerDeployerError, ErrorCode
 from tools.gateway import CallOutcome
 
 
@@ -29,11 +29,12 @@ def action_response(outcome: CallOutcome) -> JSONResponse:
 class OutcomeError(DockerDeployerError):
     """A refused or failed call, keeping the gateway's error code for the response."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: ErrorCode) -> None:
         super().__init__(message)
         self.code = code
 
 
 def _error(outcome: CallOutcome) -> OutcomeError:
-    code = outcome.error_code or ("denied" if outcome.status == "denied" else "error")
+    fallback = ErrorCode.DENIED if outcome.status == "denied" else ErrorCode.ERROR
+    code = outcome.error_code or fallback
     return OutcomeError(outcome.message, code)

@@ -26,6 +26,7 @@ from tools.engine import engine_errors
 from tools.errors import (
     Conflict,
     EngineError,
+    ErrorCode,
     ImageNotFound,
     InvalidArguments,
     NotFound,
@@ -51,11 +52,11 @@ _UPDATE_ATTEMPTS = 3  # a spec update races the orchestrator's own writes (updat
 
 
 class NotSwarmManager(Conflict):
-    code = "not_swarm_manager"
+    code = ErrorCode.NOT_SWARM_MANAGER
 
 
 class ServiceNotFound(NotFound):
-    code = "service_not_found"
+    code = ErrorCode.SERVICE_NOT_FOUND
 
 
 class ServiceLogsResult(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 
 from tools.catalogue import ToolContext, tool
 from tools.catalogue.containers import _impact, container_target
-from tools.errors import Conflict, DockerDeployerError, EngineError, ImageNotFound
+from tools.errors import Conflict, DockerDeployerError, EngineError, ErrorCode, ImageNotFound
 from tools.guard.boundary import carrying, existing_container_violations
 from tools.guard.policy import Risk
 from tools.manager import DockerManager, cap_text, split_image
@@ -21,7 +21,7 @@ STABLE_SECONDS = 3.0  # without a HEALTHCHECK: it must stay running this long
 
 
 class UpdateRolledBack(DockerDeployerError):
-    code = "update_rolled_back"
+    code = ErrorCode.UPDATE_ROLLED_BACK
 
 
 def _short(image_id: str) -> str:

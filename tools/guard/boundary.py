@@ -27,14 +27,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import docker
 
-from tools.errors import PolicyDenied
+from tools.errors import ErrorCode, PolicyDenied
 from tools.guard.allowlist import Checker, Lookups, Rules, Violation, check_service_spec
 
 
 class BoundaryDenied(PolicyDenied):
     """The engine guard refused a request; `violations` name each refused field."""
 
-    code = "denied"
+    code = ErrorCode.DENIED
 
     def __init__(self, violations: list[Violation], what: str) -> None:
         self.violations = violations
