@@ -38,9 +38,11 @@ def _service(raw: dict[str, Any]) -> ServiceBrief:
 
 def read_world(gateway: ToolGateway, features: frozenset[str]) -> PlannerWorld:
     world = PlannerWorld(hosts=tuple(gateway.managers))
+    tags: set[str] = set()
     for host, manager in gateway.managers.items():
         try:
             records = manager.container_records(all=True)
+            tags.update(t for image in manager.image_records() for t in image.get("RepoTags") or [])
         except DockerDeployerError:
             continue  # a host that is down: its names cannot be resolved right now
         world.containers += [
@@ -48,20 +50,14 @@ def read_world(gateway: ToolGateway, features: frozenset[str]) -> PlannerWorld:
                            host=host)
             for r in records
         ]  # fmt: skip
-    try:
-        world.images = sorted(
-            tag for image in gateway.docker.image_records() for tag in image.get("RepoTags") or []
-            if tag != "<none>:<none>"
-        )  # fmt: skip
-    except DockerDeployerError:
-        pass
+    world.images = sorted(tags - {"<none>:<none>"})
     if "swarm" in features:
         for host in gateway.swarm_hosts():
             try:
-                raw = gateway.managers[host].engine.api.services()
-            except Exception:  # the SDK raises plain errors here too; a missing list is fine
+                raw = gateway.managers[host].services()
+            except DockerDeployerError:
                 continue
             world.services += [_service(s) for s in raw]
     if "compose" in features:
-        world.projects = sorted(find_projects(gateway.ctx.compose_dirs))
+        world.projects = sorted(find_projects(gateway.compose_dirs))
     return world

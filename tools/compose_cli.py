@@ -2,9 +2,9 @@
 
 Compose is driven through its own CLI (the `docker compose` plugin, else Debian's
 `docker-compose` 1.x) rather than re-implemented: it owns naming, networks and recreation.
-Projects are read only from the configured directories, and the CLI is pointed at exactly the
-engine the SDK talks to, with a small environment of its own (the server's secrets must not be
-interpolated into a compose file).
+Projects are read only from the configured directories, and the CLI runs through
+`DockerManager.run_cli`: it reaches the engine only through the same boundary as the SDK, with
+a small environment of its own (the server's secrets must not be interpolated into a file).
 """
 
 from __future__ import annotations
@@ -19,20 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.engine import DEFAULT_SOCKET, Engine
+from tools.engine_client import EngineClient
 from tools.errors import DockerDeployerError, EngineError, EngineTimeout, ErrorCode, NotFound
-from tools.guard.allowlist import canonical_roots
-from tools.guard.engine_proxy import filtering_socket
 from tools.manager import cap_text
 
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DETECT_TIMEOUT = 15.0
-# What the CLI inherits from our environment: how to reach and authenticate to the engine.
-PASSED_ENV = (
-    "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_RUNTIME_DIR", "SSH_AUTH_SOCK",
-    "DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "COMPOSE_HTTP_TIMEOUT",
-)  # fmt: skip
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 INSTALL_HINT = (
     "install the Compose plugin (`apt-get install docker-compose-plugin` from Docker's "
@@ -172,54 +165,6 @@ def _version(argv: list[str], path: str) -> str | None:
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else "unknown"
 
 
-def docker_host_for(engine: Engine) -> str:
-    """The DOCKER_HOST that reaches the same engine as the SDK client."""
-    host = engine.host
-    if not host:
-        return os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-    if host.startswith("http+docker://"):
-        # The SDK's internal URL for a unix socket or ssh; the adapter knows the real address.
-        adapter = engine.api.get_adapter(host)
-        socket_path = getattr(adapter, "socket_path", None)
-        if socket_path:
-            return f"unix://{socket_path}"
-        ssh_host = getattr(adapter, "ssh_host", None)
-        if ssh_host:
-            return ssh_host if ssh_host.startswith("ssh://") else f"ssh://{ssh_host}"
-        return os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-    for scheme in ("http://", "https://"):
-        if host.startswith(scheme):
-            return "tcp://" + host[len(scheme) :]
-    return host
-
-
-def compose_env(docker_host: str) -> dict[str, str]:
-    env = {key: os.environ[key] for key in PASSED_ENV if key in os.environ}
-    if docker_host.startswith("unix://"):  # TLS settings are for tcp engines only
-        env.pop("DOCKER_TLS_VERIFY", None)
-        env.pop("DOCKER_CERT_PATH", None)
-    env["DOCKER_HOST"] = docker_host
-    return env
-
-
-def run_cli(
-    argv: Sequence[str],
-    engine: Engine,
-    *,
-    timeout: float,
-    stdin: str | None = None,
-    cwd: Path | None = None,
-    extra_roots: Sequence[Path] = (),
-) -> subprocess.CompletedProcess[str]:
-    """Run a docker/compose CLI whose every engine request passes the engine boundary: it is
-    pointed at a private filtering socket, never at the engine itself."""
-    with filtering_socket(engine.api, canonical_roots(extra_roots)) as url:
-        return subprocess.run(
-            list(argv), input=stdin, capture_output=True, text=True, timeout=timeout,
-            cwd=cwd, env=compose_env(url), check=False,
-        )  # fmt: skip
-
-
 def base_argv(cli: ComposeCli, project: ComposeProject, from_stdin: bool = False) -> list[str]:
     """`<cli> -p NAME -f FILE`; with `from_stdin` the file is read from standard input (the
     exact configuration that was checked), relative paths still from the project directory."""
@@ -240,7 +185,7 @@ def run_compose(
     project: ComposeProject,
     args: Sequence[str],
     *,
-    engine: Engine,
+    docker: EngineClient,
     timeout: float,
     stdin: str | None = None,
 ) -> ComposeRun:
@@ -251,8 +196,8 @@ def run_compose(
     argv = [*base_argv(cli, project, from_stdin=stdin is not None), *args]
     verb = f"{cli.display} {args[0] if args else ''}".strip()
     try:
-        done = run_cli(
-            argv, engine, timeout=timeout, stdin=stdin, cwd=project.directory,
+        done = docker.run_cli(
+            argv, timeout=timeout, stdin=stdin, cwd=project.directory,
             extra_roots=[project.directory],
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from tools.approvals import Approval, ApprovalStatus, ApprovalStore
 from tools.audit import AuditLog
 from tools.catalogue import ToolContext, ToolSpec, get_tool, to_jsonable
+from tools.engine_client import EngineClient
 from tools.errors import (
     ApprovalAlreadyDecided,
     ApprovalExpired,
@@ -32,9 +33,8 @@ from tools.errors import (
     InvalidArguments,
     PolicyDenied,
 )
-from tools.guard.boundary import BoundaryDenied, carrying
+from tools.guard.boundary import carrying
 from tools.guard.policy import Actor, Policy, Risk, Role, Verdict
-from tools.manager import DockerManager
 from tools.plan import ActionPlan, binding_key
 from tools.schemas import ToolInput
 
@@ -45,6 +45,11 @@ ALL_HOSTS = "all"
 EVERYWHERE_TOOLS = frozenset({"list_containers"})
 
 Status = Literal["executed", "pending_approval", "rejected", "denied", "failed", "planned"]
+# Audit event -> what the caller is told.
+EVENT_STATUS: dict[str, Status] = {
+    "denied": "denied", "invalid": "failed", "failed": "failed", "proposed": "pending_approval",
+    "executed": "executed", "rejected": "rejected",
+}  # fmt: skip
 
 
 @dataclass
@@ -82,7 +87,7 @@ def validation_message(exc: ValidationError) -> str:
 class ToolGateway:
     def __init__(
         self,
-        docker: DockerManager | Mapping[str, DockerManager],
+        docker: EngineClient | Mapping[str, EngineClient],
         policy: Policy,
         sessions: sessionmaker[Any],
         *,
@@ -91,9 +96,8 @@ class ToolGateway:
         compose_dirs: Sequence[Path] = (),
     ) -> None:
         managers = dict(docker) if isinstance(docker, Mapping) else {docker.host: docker}
-        self.managers: dict[str, DockerManager] = managers
+        self.managers: dict[str, EngineClient] = managers
         self.default_host = next(iter(managers))
-        self.docker = managers[self.default_host]
         self.policy = policy
         self.approvals = ApprovalStore(sessions, approval_ttl_seconds)
         self.audit = AuditLog(sessions)
@@ -106,15 +110,14 @@ class ToolGateway:
             )
             for name, manager in managers.items()
         }
-        self.ctx = self._contexts[self.default_host]
         self._swarm_hosts: list[str] | None = None
         # Who the requester is *now* (role changed, user disabled, bot token revoked); set by
         # the API from its accounts. None: trust the role recorded with the request.
         self.current_role: Callable[[str], Role | None] | None = None
 
     @property
-    def host(self) -> str:
-        return self.default_host
+    def compose_dirs(self) -> tuple[Path, ...]:
+        return self._contexts[self.default_host].compose_dirs
 
     @property
     def multi_host(self) -> bool:
@@ -218,51 +221,29 @@ class ToolGateway:
         tainted: bool = False,
         propose_only: bool = False,
     ) -> CallOutcome:
-        """Run a call through the guard.
+        """Run a call through the guard: prepare, decide, then settle every exit the same way.
 
         `dry_run`: plan only (mutating calls come back `planned`). `propose_only`: record the
         approval a call needs, but do not execute an allowed call (status `planned`); the agent
         uses it to decide whether to pause before the tool runs.
         """
-        raw_args = dict(raw_args or {})
         if call_id:
             existing = self.approvals.by_call(call_id)
             if existing is not None:
                 return self._outcome_of(existing)
         audit: dict[str, Any] = {
-            "host": self.host, "thread_id": thread_id, "call_id": call_id, "request": request
+            "host": self.default_host, "thread_id": thread_id, "call_id": call_id,
+            "request": request,
         }  # fmt: skip
-        try:
-            spec, args = self.validate(tool, raw_args)
-        except PolicyDenied as exc:
-            self.audit.record("denied", actor, tool, raw_args, message=exc.message, **audit)
-            return CallOutcome(tool, raw_args, "denied", exc.message, error_code=exc.code)
-        except DockerDeployerError as exc:
-            self.audit.record("invalid", actor, tool, raw_args, message=exc.message, **audit)
-            return CallOutcome(tool, raw_args, "failed", exc.message, error_code=exc.code)
-        norm = args.model_dump(mode="json", exclude_defaults=True)
-        risk = spec.risk_for(args)
-        denial = self.policy.role_denial(actor, spec.name, risk)
-        if denial is not None:  # before planning: no "is running" or "no such container" hints
-            self.audit.record("denied", actor, tool, norm, message=denial.reason, **audit)
-            return CallOutcome(tool, norm, "denied", denial.reason, error_code=ErrorCode.DENIED)
-        try:
-            host = self.resolve_host(spec, args, risk)
-            if host == ALL_HOSTS:
-                return self._everywhere(actor, spec, args, norm, audit)
-            audit["host"] = host
-            ctx = self.ctx_for(host)
-            plan = spec.plan(ctx, args)
-        except PolicyDenied as exc:
-            self.audit.record("denied", actor, tool, norm, message=exc.message, **audit)
-            return CallOutcome(tool, norm, "denied", exc.message, error_code=exc.code)
-        except DockerDeployerError as exc:
-            self.audit.record("failed", actor, tool, norm, message=exc.message, **audit)
-            return CallOutcome(tool, norm, "failed", exc.message, error_code=exc.code)
+        prepared = self._prepare(actor, tool, dict(raw_args or {}), audit)
+        if isinstance(prepared, CallOutcome):
+            return prepared
+        spec, args, norm, risk, plan = prepared
+        if plan is None:  # a read on every host
+            return self._everywhere(actor, spec, args, norm, audit)
         decision = self.policy.decide(actor, spec.name, risk, plan, tainted=tainted)
         if decision.verdict is Verdict.DENY:
-            self.audit.record("denied", actor, tool, norm, message=decision.reason, **audit)
-            return CallOutcome(tool, norm, "denied", decision.reason, error_code=ErrorCode.DENIED)
+            return self._settle("denied", actor, tool, norm, audit, decision.reason)
         allowed_unrun = propose_only and decision.verdict is Verdict.ALLOW
         if (dry_run and risk is not Risk.READ) or allowed_unrun:
             return CallOutcome(
@@ -273,35 +254,80 @@ class ToolGateway:
                 call_id=call_id,
                 thread_id=thread_id,
                 tool=spec.name,
-                host=host,
+                host=audit["host"],
                 args=norm,
-                binding=binding_key(spec.name, norm, plan, host),
+                binding=binding_key(spec.name, norm, plan, audit["host"]),
                 preview=plan.preview(),
                 risk=risk.value,
                 required_role=decision.required_role.value,
                 requested_by=actor.name,
                 requested_role=actor.role.value,
             )
-            self.audit.record(
-                "proposed",
-                actor,
-                tool,
-                norm,
-                approval_id=approval.id,
-                message=plan.summary,
-                targets=plan.target_ids(),
-                **audit,
-            )
-            return CallOutcome(
-                tool,
-                norm,
-                "pending_approval",
-                f"needs approval: {plan.summary}",
-                approval=approval.public(),
-                call_id=call_id,
-                preview=plan.preview(),
-            )
-        return self._execute(ctx, actor, spec, args, norm, plan, audit)
+            return self._settle(
+                "proposed", actor, tool, norm, audit, f"needs approval: {plan.summary}",
+                record={"approval_id": approval.id, "targets": plan.target_ids(),
+                        "message": plan.summary},
+                approval=approval.public(), call_id=call_id, preview=plan.preview(),
+            )  # fmt: skip
+        return self._execute(self.ctx_for(audit["host"]), actor, spec, args, norm, plan, audit)
+
+    def _prepare(
+        self, actor: Actor, tool: str, raw_args: dict[str, Any], audit: dict[str, Any]
+    ) -> tuple[ToolSpec, ToolInput, dict[str, Any], Risk, ActionPlan | None] | CallOutcome:
+        """Validate, check the role, pick the host, plan. Any refusal comes back settled; a
+        read on every host comes back without a plan. `audit["host"]` is set to the host."""
+        try:
+            spec, args = self.validate(tool, raw_args)
+        except DockerDeployerError as exc:
+            return self._settle_error("invalid", actor, tool, raw_args, audit, exc)
+        norm = args.model_dump(mode="json", exclude_defaults=True)
+        risk = spec.risk_for(args)
+        denial = self.policy.role_denial(actor, spec.name, risk)
+        if denial is not None:  # before planning: no "is running" or "no such container" hints
+            return self._settle("denied", actor, tool, norm, audit, denial.reason)
+        try:
+            host = self.resolve_host(spec, args, risk)
+            if host == ALL_HOSTS:
+                return spec, args, norm, risk, None
+            audit["host"] = host
+            plan = spec.plan(self.ctx_for(host), args)
+        except DockerDeployerError as exc:
+            return self._settle_error("failed", actor, tool, norm, audit, exc)
+        return spec, args, norm, risk, plan
+
+    def _settle(
+        self,
+        event: str,
+        actor: Actor,
+        tool: str,
+        args: dict[str, Any],
+        audit: dict[str, Any],
+        message: str,
+        *,
+        error_code: ErrorCode | None = None,
+        record: dict[str, Any] | None = None,
+        **outcome: Any,
+    ) -> CallOutcome:
+        """The one exit: write the audit row for `event` and build the caller's outcome."""
+        fields = {**audit, "message": message, **(record or {})}
+        self.audit.record(event, actor, tool, args, **fields)
+        status = EVENT_STATUS[event]
+        if status == "denied" and error_code is None:
+            error_code = ErrorCode.DENIED
+        return CallOutcome(tool, args, status, message, error_code=error_code, **outcome)
+
+    def _settle_error(
+        self,
+        event: str,
+        actor: Actor,
+        tool: str,
+        args: dict[str, Any],
+        audit: dict[str, Any],
+        exc: DockerDeployerError,
+    ) -> CallOutcome:
+        """A refusal by policy is `denied` whatever stage raised it; anything else is `event`."""
+        event = "denied" if isinstance(exc, PolicyDenied) else event
+        return self._settle(event, actor, tool, args, audit, exc.message, error_code=exc.code)
 
     def _everywhere(
         self,
@@ -321,14 +347,12 @@ class ToolGateway:
                 down.append(f"{name}: {exc.message}")
         message = "done" if not down else "some hosts did not answer: " + "; ".join(down)
         if down and not merged and len(down) == len(self._contexts):
-            self.audit.record("failed", actor, spec.name, norm, message=message, **audit)
-            return CallOutcome(
-                spec.name, norm, "failed", message, error_code=ErrorCode.ENGINE_UNAVAILABLE
+            return self._settle(
+                "failed", actor, spec.name, norm, audit, message,
+                error_code=ErrorCode.ENGINE_UNAVAILABLE,
             )
-        self.audit.record(
-            "executed", actor, spec.name, norm, message=message, **{**audit, "host": ALL_HOSTS}
-        )
-        return CallOutcome(spec.name, norm, "executed", message, result=merged)
+        everywhere = {**audit, "host": ALL_HOSTS}
+        return self._settle("executed", actor, spec.name, norm, everywhere, message, result=merged)
 
     def _execute(
         self,
@@ -342,26 +366,18 @@ class ToolGateway:
         approval_id: str | None = None,
         approver: str | None = None,
     ) -> CallOutcome:
-        extra: dict[str, Any] = {
-            "approval_id": approval_id, "approver": approver, "targets": plan.target_ids()
+        audit = {
+            **audit, "approval_id": approval_id, "approver": approver,
+            "targets": plan.target_ids(),
         }  # fmt: skip
         try:
             # Only what the plan showed (and an admin approved) may be carried over.
             with carrying(plan.carried):
                 result = to_jsonable(spec.run(ctx, args, plan))
-        except BoundaryDenied as exc:
-            self.audit.record(
-                "denied", actor, spec.name, norm, message=exc.message, **audit, **extra
-            )
-            return CallOutcome(spec.name, norm, "denied", exc.message, error_code=exc.code)
-        except DockerDeployerError as exc:
-            self.audit.record(
-                "failed", actor, spec.name, norm, message=exc.message, **audit, **extra
-            )
-            return CallOutcome(spec.name, norm, "failed", exc.message, error_code=exc.code)
+        except DockerDeployerError as exc:  # the engine boundary's refusal comes back denied
+            return self._settle_error("failed", actor, spec.name, norm, audit, exc)
         message = result.get("message", "done") if isinstance(result, dict) else "done"
-        self.audit.record("executed", actor, spec.name, norm, message=message, **audit, **extra)
-        return CallOutcome(spec.name, norm, "executed", message, result=result)
+        return self._settle("executed", actor, spec.name, norm, audit, message, result=result)
 
     # --- approvals --------------------------------------------------------------------------------
 
@@ -444,33 +460,32 @@ class ToolGateway:
             ctx = self.ctx_for(approval.host)
             plan = spec.plan(ctx, args)
         except DockerDeployerError as exc:
-            message = f"not run: {exc.message}"
-            self.audit.record(
-                "failed", requester, approval.tool, approval.args, message=message, **audit
-            )
-            return CallOutcome(approval.tool, approval.args, "failed", message, error_code=exc.code)
+            event = "denied" if isinstance(exc, PolicyDenied) else "failed"
+            return self._settle(
+                event, requester, approval.tool, approval.args, audit,
+                f"not run: {exc.message}", error_code=exc.code,
+            )  # fmt: skip
         norm = args.model_dump(mode="json", exclude_defaults=True)
         if binding_key(spec.name, norm, plan, approval.host) != approval.binding:
             message = (
                 "not run: what this approval named has changed since it was requested "
                 f"(now: {plan.summary}); ask again"
             )
-            self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
-            return CallOutcome(
-                spec.name, norm, "denied", message, error_code=ApprovalTargetChanged.code
+            return self._settle(
+                "denied", requester, spec.name, norm, audit, message,
+                error_code=ApprovalTargetChanged.code,
             )
         if self.current_role is not None:
             role = self.current_role(requester.name)
             if role is None:
                 message = f"not run: {requester.name} is no longer an active user or token"
-                self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
-                return CallOutcome(spec.name, norm, "denied", message, error_code=ErrorCode.DENIED)
+                return self._settle("denied", requester, spec.name, norm, audit, message)
             requester = Actor(requester.name, role, requester.kind)
         decision = self.policy.decide(requester, spec.name, spec.risk_for(args), plan)
         if decision.verdict is Verdict.DENY:
-            message = f"not run: {decision.reason}"
-            self.audit.record("denied", requester, spec.name, norm, message=message, **audit)
-            return CallOutcome(spec.name, norm, "denied", message, error_code=ErrorCode.DENIED)
+            return self._settle(
+                "denied", requester, spec.name, norm, audit, f"not run: {decision.reason}"
+            )
         plain: dict[str, Any] = {
             k: v for k, v in audit.items() if k not in ("approval_id", "approver")
         }

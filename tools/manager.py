@@ -8,18 +8,31 @@ listing, a name lookup and an impact preview need, in one round trip.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
-from tools.engine import Engine, engine_errors
-from tools.errors import ContainerNotFound, ImageNotFound, InvalidArguments, NotFound
-from tools.guard.allowlist import Checker, Violation
+from tools.engine import Diagnosis, Engine, diagnose, engine_errors
+from tools.engine_client import EngineClient
+from tools.errors import (
+    Conflict,
+    ContainerNotFound,
+    EngineError,
+    ErrorCode,
+    ImageNotFound,
+    InvalidArguments,
+    NotFound,
+)
+from tools.guard.allowlist import Checker, Violation, canonical_roots
 from tools.guard.boundary import GuardedAPIClient, existing_container_violations
+from tools.guard.engine_proxy import filtering_socket
 from tools.schemas import (
     ContainerDetail,
     ContainerSummary,
@@ -32,6 +45,25 @@ from tools.schemas import (
 )
 
 T = TypeVar("T")
+# What a spawned CLI inherits from our environment: how to find itself and its config, never
+# the server's secrets (a compose file could interpolate them).
+CLI_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_RUNTIME_DIR", "DOCKER_CONFIG",
+    "COMPOSE_HTTP_TIMEOUT",
+)  # fmt: skip
+
+
+class NotSwarmManager(Conflict):
+    """A swarm call went to an engine that is not a manager (or not in a swarm)."""
+
+    code = ErrorCode.NOT_SWARM_MANAGER
+
+
+def cli_env(docker_host: str) -> dict[str, str]:
+    """The environment of a CLI pointed at `docker_host` (our filtering socket)."""
+    env = {key: os.environ[key] for key in CLI_ENV if key in os.environ}
+    env["DOCKER_HOST"] = docker_host
+    return env
 _SECRET_KEY = re.compile(r"(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE)", re.IGNORECASE)
 _SINCE = re.compile(r"^(\d+)\s*([smhd])$")
 
@@ -168,6 +200,9 @@ class DockerManager:
     def host(self) -> str:
         return self.engine.name
 
+    def diagnose(self) -> Diagnosis:
+        return diagnose(self.engine)
+
     def checker(self) -> Checker:
         """The engine boundary's allow-list with this engine's rules and lookups: plans judge
         exactly what the boundary will judge when the call runs."""
@@ -182,9 +217,18 @@ class DockerManager:
         return existing_container_violations(self.checker(), info)
 
     def call(self, fn: Callable[[], T]) -> T:
-        """Run one SDK call, its failures translated to readable typed errors."""
-        with engine_errors(self.engine.host):
-            return fn()
+        """Run one SDK call, its failures translated to readable typed errors (the one error
+        path for every engine call, swarm's included)."""
+        try:
+            with engine_errors(self.engine.host):
+                return fn()
+        except EngineError as exc:
+            if "not a swarm manager" in exc.message.lower():
+                raise NotSwarmManager(
+                    f"this host ({self.host}) is not a swarm manager; Swarm services are "
+                    "managed on a manager node (docker swarm init, or name the manager host)"
+                ) from exc
+            raise
 
     # --- containers ---------------------------------------------------------------------------
 
@@ -412,9 +456,6 @@ class DockerManager:
     def remove_image(self, image: str, force: bool) -> list[dict[str, Any]]:
         return list(self.call(lambda: self.engine.api.remove_image(image, force=force)) or [])
 
-    def network_records(self) -> list[dict[str, Any]]:
-        return list(self.call(lambda: self.engine.api.networks()))
-
     def list_networks(self) -> list[NetworkSummary]:
         return [
             NetworkSummary(
@@ -442,6 +483,107 @@ class DockerManager:
             return dict(self.call(lambda: self.engine.api.inspect_volume(name)))
         except NotFound:
             return None
+
+    def network_records(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return list(self.call(lambda: self.engine.api.networks(filters=filters)))
+
+    def volume_records(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        raw = self.call(lambda: self.engine.api.volumes(filters=filters))
+        return list((raw or {}).get("Volumes") or [])
+
+    def inspect_distribution(self, ref: str) -> dict[str, Any]:
+        """What the registry says a tag points at (needs the registry to answer)."""
+        return dict(self.call(lambda: self.engine.api.inspect_distribution(ref)))
+
+    # --- swarm (the host must be a swarm manager) -----------------------------------------------
+
+    def services(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One `/services` round trip."""
+        return list(self.call(lambda: self.engine.api.services(filters=filters)))
+
+    def inspect_service(self, service_id: str) -> dict[str, Any]:
+        return dict(self.call(lambda: self.engine.api.inspect_service(service_id)))
+
+    def tasks(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.call(lambda: self.engine.api.tasks(filters=filters)))
+
+    def service_logs(self, service_id: str, tail: int, is_tty: bool) -> bytes:
+        raw = self.call(
+            lambda: self.engine.api.service_logs(
+                service_id, stdout=True, stderr=True, tail=tail, details=True, is_tty=is_tty
+            )
+        )
+        return raw if isinstance(raw, bytes) else b"".join(raw)
+
+    def update_service(self, service_id: str, version: int, **changes: Any) -> dict[str, Any]:
+        """The SDK's update from the current spec (`fetch_current_spec`) with `changes`."""
+        return dict(
+            self.call(
+                lambda: self.engine.api.update_service(
+                    service_id, version, fetch_current_spec=True, **changes
+                )
+            )
+            or {}
+        )
+
+    def rollback_service(self, service_id: str, spec: dict[str, Any], version: int) -> (
+        dict[str, Any]
+    ):
+        """What `docker service rollback` sends (the SDK has no call for it): the current spec,
+        which the engine ignores, with `rollback=previous`."""
+        api = self.engine.api
+        return dict(
+            self.call(
+                lambda: api._result(
+                    api._post_json(
+                        api._url("/services/{0}/update", service_id),
+                        data=spec,
+                        params={"version": version, "rollback": "previous"},
+                    ),
+                    json=True,
+                )
+            )
+            or {}
+        )
+
+    # --- recreating a container (image updates) ------------------------------------------------
+
+    def inspect_raw(self, container_id: str) -> dict[str, Any]:
+        """The engine's whole inspect document (for recreating a container as it is)."""
+        return dict(self.call(lambda: self.engine.api.inspect_container(container_id)))
+
+    def create(self, name: str | None, config: dict[str, Any]) -> str:
+        created = self.call(lambda: self.engine.api.create_container(name=name, **config))
+        return str(created["Id"])
+
+    def rename(self, container_id: str, name: str) -> None:
+        self.call(lambda: self.engine.api.rename(container_id, name))
+
+    def connect(self, network: str, container_id: str, aliases: list[str] | None) -> None:
+        self.call(
+            lambda: self.engine.api.connect_container_to_network(
+                container_id, network, aliases=aliases
+            )
+        )
+
+    # --- CLIs (compose, stack) ----------------------------------------------------------------
+
+    def run_cli(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        stdin: str | None = None,
+        cwd: Path | None = None,
+        extra_roots: Sequence[Path] = (),
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a docker/compose CLI against this engine; every request it sends passes the
+        same boundary as ours (it is pointed at a private filtering socket)."""
+        with filtering_socket(self.engine.api, canonical_roots(extra_roots)) as url:
+            return subprocess.run(
+                list(argv), input=stdin, capture_output=True, text=True, timeout=timeout,
+                cwd=cwd, env=cli_env(url), check=False,
+            )  # fmt: skip
 
     def system_info(self) -> SystemInfo:
         info = self.call(lambda: self.engine.api.info())
@@ -517,7 +659,9 @@ def stats_from_api(name: str, raw: dict[str, Any]) -> StatsResult:
     )
 
 
-def wait_for_state(manager: DockerManager, container_id: str, wanted: str, seconds: float) -> str:
+def wait_for_state(manager: EngineClient, container_id: str, wanted: str, seconds: float) -> (
+    str
+):
     """Poll until the container reaches `wanted` or time runs out; return the last state."""
     deadline = time.monotonic() + seconds
     state = manager.state_of(container_id)

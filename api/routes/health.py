@@ -6,7 +6,6 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import ServicesDep
-from tools.engine import diagnose
 
 router = APIRouter(tags=["health"])
 
@@ -16,7 +15,8 @@ def health(services: ServicesDep) -> dict[str, Any]:
     """Engine reachability and version, or the reason it is not reachable and the fix.
 
     Answers 200 even when the engine is down: the API itself is up and says why."""
-    diagnosis = diagnose(services.gateway.docker.engine)
+    gateway = services.gateway
+    diagnosis = gateway.managers[gateway.default_host].diagnose()
     engine = {
         k: v for k, v in asdict(diagnosis).items() if k not in ("groups", "uid", "user", "socket")
     }

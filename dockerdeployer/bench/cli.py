@@ -106,6 +106,7 @@ def _run(tasks: list[Task], choice: ModelChoice, repeat: int, task_timeout: floa
     from dockerdeployer.wiring import build_engine
     from foundation.settings import Settings
     from tools.engine import diagnose
+    from tools.manager import DockerManager
 
     engine = build_engine(Settings())
     diagnosis = diagnose(engine)
@@ -113,7 +114,7 @@ def _run(tasks: list[Task], choice: ModelChoice, repeat: int, task_timeout: floa
         typer.echo(f"bench: the Docker engine is not reachable: {diagnosis.problem}", err=True)
         typer.echo(f"fix: {diagnosis.fix}", err=True)
         raise typer.Exit(EXIT_CANNOT_RUN)
-    if not engine.api.images(name=TEST_IMAGE):
+    if not DockerManager(engine).image_records(name=TEST_IMAGE):
         typer.echo(
             f"bench: the test image {TEST_IMAGE} is missing; `bash scripts/ensure-engine.sh` "
             "builds it from the host's static busybox (nothing is pulled)",

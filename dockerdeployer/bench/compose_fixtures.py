@@ -14,16 +14,17 @@ import yaml
 from dockerdeployer.bench.scope import BENCH_LABEL, TaskScope
 from dockerdeployer.bench.spec import ProjectSpec
 from tools.compose_cli import ComposeProject, detect_cli, run_compose
-from tools.engine import Engine
 from tools.errors import DockerDeployerError
+from tools.manager import DockerManager
 
 PROJECT_LABEL = "com.docker.compose.project"
 UP_TIMEOUT = 120.0
 
 
 class ComposeFixtures:
-    def __init__(self, engine: Engine, root: Path) -> None:
-        self.engine = engine
+    def __init__(self, docker: DockerManager, root: Path) -> None:
+        self.docker = docker
+        self.engine = docker.engine
         self.root = root
 
     def project(self, scope: TaskScope, name: str) -> ComposeProject:
@@ -48,7 +49,7 @@ class ComposeFixtures:
         }
         project.file.write_text(yaml.safe_dump(config, sort_keys=False))
         if spec.up:
-            run_compose(detect_cli(), project, ["up", "-d", "--no-build"], engine=self.engine,
+            run_compose(detect_cli(), project, ["up", "-d", "--no-build"], docker=self.docker,
                         timeout=UP_TIMEOUT)  # fmt: skip
 
     def running(self, scope: TaskScope, name: str) -> int:
@@ -62,7 +63,7 @@ class ComposeFixtures:
             try:
                 if project.file.exists():
                     run_compose(detect_cli(), project, ["down", "-v", "--remove-orphans"],
-                                engine=self.engine, timeout=UP_TIMEOUT)  # fmt: skip
+                                docker=self.docker, timeout=UP_TIMEOUT)  # fmt: skip
             except DockerDeployerError as exc:
                 problems.append(f"compose down {project.name}: {exc.message}")
             problems += self._remove_labelled(project.name)

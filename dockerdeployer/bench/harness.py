@@ -49,21 +49,24 @@ def open_runner(
     from dockerdeployer.bench.scope import new_run_id
     from dockerdeployer.bench.view import TaskView
     from dockerdeployer.wiring import build_gateway
+    from tools.manager import DockerManager
 
     with tempfile.TemporaryDirectory(prefix="dockerdeployer-bench-") as home:
         settings = choice.settings(Path(home))
         compose_root = Path(settings.compose_dirs[0])
         compose_root.mkdir()
         gateway = build_gateway(settings, engine=engine)
+        manager = gateway.managers[gateway.default_host]
+        assert isinstance(manager, DockerManager)  # the bench runs on real engines only
         view: TaskView | None = None
         model = None
         if not settings.model and choice.isolate:
             view = TaskView()
             model = view.narrow(build_model(settings, gateway))
         assistant = build_assistant(settings, gateway, model=model)
-        fixtures = Fixtures(
-            gateway.docker.engine.api, ComposeFixtures(gateway.docker.engine, compose_root)
-        )
+        # The scenario set-up acts as the world outside the assistant (like a test's own
+        # client), still through the guarded engine client.
+        fixtures = Fixtures(manager.engine.api, ComposeFixtures(manager, compose_root))
         runner = Runner(
             assistant, gateway, fixtures, new_run_id(), view, model_label(settings), task_timeout
         )
@@ -72,4 +75,4 @@ def open_runner(
         finally:
             fixtures.sweep(runner.run_id)
             if engine is None:  # ours to close; a caller's engine stays open
-                gateway.docker.engine.close()
+                manager.engine.close()

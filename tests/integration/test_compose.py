@@ -23,11 +23,12 @@ from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tests.conftest import RUN_ID, TEST_IMAGE, TEST_LABEL, restart_count
 from tests.integration.conftest import approved, count_engine_requests
-from tools.compose_cli import ComposeUnavailable, compose_env, detect_cli, docker_host_for
-from tools.engine import Engine
+from tools.compose_cli import ComposeUnavailable, detect_cli
+from tools.engine import Engine, client_url
 from tools.errors import ApprovalTargetChanged
 from tools.gateway import ToolGateway
 from tools.guard.policy import Actor, Role
+from tools.manager import cli_env
 
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
@@ -92,7 +93,7 @@ def take_down(made: Projects, engine: Engine, client: docker.DockerClient) -> No
     """`down -v` each project that left anything behind; then remove what carries our labels
     (if the file no longer parses, down cannot run)."""
     cli = detect_cli()
-    env = compose_env(docker_host_for(engine))
+    env = cli_env(client_url(engine.api))
     for name, file in made.written:
         if not resources_of(client, name):
             continue
@@ -344,7 +345,7 @@ def test_ps_lists_projects_and_which_are_running(running_shop, viewer):
 def test_ps_of_a_project_costs_one_engine_list_call(running_shop, docker_client, viewer):
     gateway, name, _ = running_shop
 
-    with count_engine_requests(gateway.docker.engine) as sent:
+    with count_engine_requests(gateway.managers["local"].engine) as sent:
         outcome = gateway.call(viewer, "compose_ps", {"project": name})
 
     assert outcome.status == "executed", outcome.message
@@ -520,15 +521,25 @@ def test_a_missing_compose_cli_is_a_readable_error(
     assert compose_gateway().call(admin, "compose_ps", {}).status == "executed"
 
 
-def test_the_cli_is_pointed_at_the_same_engine_as_the_sdk(engine, monkeypatch):
-    assert docker_host_for(engine) == "unix://" + engine.api.get_adapter(engine.host).socket_path
-    monkeypatch.setenv("DOCKER_HOST", "unix:///tmp/elsewhere.sock")
-    assert docker_host_for(Engine(host=None)) == "unix:///tmp/elsewhere.sock"
-    assert docker_host_for(Engine(host="tcp://10.0.0.2:2376")) == "tcp://10.0.0.2:2376"
-    assert docker_host_for(Engine(host="ssh://ops@box")) == "ssh://ops@box"
-    # The server's own secrets are not there for a compose file to interpolate.
+def test_the_cli_goes_through_the_boundary_and_gets_no_server_secrets(
+    compose_gateway, projects, docker_client, admin, monkeypatch
+):
+    """The compose CLI is pointed at a private filtering socket, not the engine; the server's
+    own secrets are not there for a compose file to interpolate."""
     monkeypatch.setenv("DOCKERDEPLOYER_JWT_SECRET", "s3cret")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    env = compose_env("unix:///x.sock")
+    env = cli_env("unix:///x.sock")
     assert env["DOCKER_HOST"] == "unix:///x.sock"
     assert "s3cret" not in env.values() and "sk-test" not in env.values()
+    seen: list[str] = []
+    gateway = compose_gateway()
+    manager = gateway.managers["local"]
+    real_run = subprocess.run
+
+    def spy(argv, **kwargs):
+        seen.append(kwargs["env"]["DOCKER_HOST"])
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    manager.run_cli(["docker", "version", "--format", "{{.Server.Version}}"], timeout=30)
+    assert seen and seen[0].startswith("unix://") and "dockerdeployer-engine-" in seen[0]

@@ -138,7 +138,7 @@ def test_list_services_counts_running_tasks_in_two_engine_calls(
 ):
     web = make_service("web", replicas=2)
     worker = make_service("worker", replicas=1)
-    engine = swarm_gateway.docker.engine
+    engine = swarm_gateway.managers[swarm_gateway.default_host].engine
     engine.api.version()  # the client negotiates its API version once, before counting
 
     with count_engine_requests(engine) as sent:

@@ -2,8 +2,8 @@
 
 - Docker clients are made in one place (`tools.guard.boundary.guarded_client`, used by
   `tools.engine.Engine`); no other module constructs an SDK client.
-- CLIs that talk to an engine are spawned only by `tools.compose_cli` (through `run_cli`,
-  which points them at the filtering socket, and the version probe, which sends nothing).
+- CLIs that talk to an engine are spawned only by `DockerManager.run_cli` (which points them
+  at the filtering socket); `tools.compose_cli` only probes the CLI's version (no engine).
 - The client that `Engine` builds really is the guarded one, even when it is built from a
   client made elsewhere.
 """
@@ -52,7 +52,7 @@ def test_only_the_boundary_makes_docker_clients():
     assert "GuardedAPIClient(**kwargs)" in boundary
 
 
-def test_only_the_compose_module_spawns_engine_clis():
+def test_only_the_manager_spawns_engine_clis():
     spawners = {
         str(path.relative_to(ROOT))
         for path in product_modules()
@@ -60,7 +60,11 @@ def test_only_the_compose_module_spawns_engine_clis():
         if owner == "subprocess" and attr in SUBPROCESS_CALLS
     }
     # server_cli starts the console (streamlit), which talks to the API, never to an engine.
-    assert spawners == {"tools/compose_cli.py", "dockerdeployer/server_cli.py"}
+    assert spawners == {
+        "tools/manager.py", "tools/compose_cli.py", "dockerdeployer/server_cli.py"
+    }
+    probe = (ROOT / "tools/compose_cli.py").read_text(encoding="utf-8")
+    assert probe.count("subprocess.run(") == 1 and '"version", "--short"' in probe
     server_cli = (ROOT / "dockerdeployer/server_cli.py").read_text(encoding="utf-8")
     assert "docker" not in server_cli.split("def _ui_process", 1)[1].split("\ndef ", 1)[0]
 
@@ -86,3 +90,31 @@ def test_an_engine_made_from_another_client_does_not_use_that_client():
     engine = Engine.from_client(raw)
     assert engine.host == "unix:///tmp/nowhere.sock"
     assert engine._client is None  # built, guarded, on first use
+
+
+# The engine's own plumbing, and the bench's scenario set-up (it plays the world outside the
+# assistant, like a test's own client, and still goes through the guarded client).
+ENGINE_PLUMBING = {
+    "tools/manager.py", "tools/engine.py", "tools/guard/boundary.py",
+    "tools/guard/engine_proxy.py", "dockerdeployer/bench/fixtures.py",
+    "dockerdeployer/bench/compose_fixtures.py", "dockerdeployer/bench/harness.py",
+}  # fmt: skip
+
+
+def test_no_engine_call_outside_the_manager():
+    """Everything else goes through DockerManager (the EngineClient protocol): one error path,
+    one host per call, and a seam where an in-memory engine fits."""
+    offenders = []
+    for path in product_modules():
+        name = str(path.relative_to(ROOT))
+        if name in ENGINE_PLUMBING:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "api":
+                owner = ast.unparse(node.value)
+                if owner.endswith("engine") or owner.endswith(".engine"):
+                    offenders.append(f"{name}:{node.lineno} {owner}.api")
+            if isinstance(node, ast.Name) and node.id == "engine_errors":
+                offenders.append(f"{name}:{node.lineno} engine_errors")
+    assert offenders == []

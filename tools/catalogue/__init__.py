@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tools.engine_client import EngineClient
 from tools.errors import UnknownTool
 from tools.guard.policy import Policy, Risk
-from tools.manager import DockerManager
 from tools.plan import ActionPlan
 from tools.schemas import ToolInput
 
@@ -26,7 +26,7 @@ from tools.schemas import ToolInput
 class ToolContext:
     """What tool bodies may use; passed in, never global."""
 
-    docker: DockerManager
+    docker: EngineClient
     log_tail_max: int = 1000
     policy: Policy | None = None  # lets bulk tools (prune) skip protected objects up front
     compose_dirs: tuple[Path, ...] = ()  # where compose projects may be read from

@@ -9,7 +9,6 @@ fed to the CLI on stdin, and the approval is bound to it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 import yaml
@@ -28,7 +27,6 @@ from tools.compose_cli import (
     run_compose,
     shown_command,
 )
-from tools.engine import engine_errors
 from tools.errors import Conflict, ImageNotFound, InvalidArguments, NotFound, PolicyDenied
 from tools.guard.compose_config import compose_violations, notable_options, raw_file_problems
 from tools.guard.policy import Risk
@@ -202,7 +200,7 @@ def _resolved_config(ctx: ToolContext, project: ComposeProject) -> tuple[str, di
         raise PolicyDenied(f"compose project {project.name} is refused: " + "; ".join(problems))
     cli = detect_cli()
     text = run_compose(
-        cli, project, ["config"], engine=ctx.docker.engine, timeout=CONFIG_TIMEOUT
+        cli, project, ["config"], docker=ctx.docker, timeout=CONFIG_TIMEOUT
     ).stdout
     try:
         config = yaml.safe_load(text)
@@ -262,11 +260,6 @@ def _image_targets(ctx: ToolContext, services: dict[str, Any], names: list[str])
             detail={"digest": digests[0] if digests else None},
         )
     return list(targets.values())
-
-
-def _with_engine(ctx: ToolContext, fn: Callable[[], T]) -> T:
-    with engine_errors(ctx.docker.engine.host):
-        return fn()
 
 
 def _cli_or_default() -> ComposeCli:
@@ -409,7 +402,7 @@ def compose_up(ctx: ToolContext, args: ComposeUpInput, plan: ActionPlan) -> Comp
         detect_cli(),
         project,
         plan.payload["argv"],
-        engine=ctx.docker.engine,
+        docker=ctx.docker,
         timeout=CHANGE_TIMEOUT,
         stdin=plan.payload["config"],
     )
@@ -435,11 +428,10 @@ def _plan_down(ctx: ToolContext, args: ComposeDownInput) -> ActionPlan:
     cli = detect_cli()
     records = _records(ctx, project.name)
     label = {"label": f"{PROJECT_LABEL}={project.name}"}
-    networks = _with_engine(ctx, lambda: ctx.docker.engine.api.networks(filters=label))
+    networks = ctx.docker.network_records(filters=label)
     volumes: list[dict[str, Any]] = []
     if args.volumes:
-        found = _with_engine(ctx, lambda: ctx.docker.engine.api.volumes(filters=label))
-        volumes = sorted((found or {}).get("Volumes") or [], key=lambda v: v["Name"])
+        volumes = sorted(ctx.docker.volume_records(filters=label), key=lambda v: v["Name"])
     if not records and not networks and not volumes:
         raise Conflict(f"compose project {project.name!r} is not up: nothing to take down")
     impact = [f"removes {line}" for line in _container_lines(records)]
@@ -473,7 +465,7 @@ def compose_down(ctx: ToolContext, args: ComposeDownInput, plan: ActionPlan) -> 
         detect_cli(),
         project,
         plan.payload["argv"],
-        engine=ctx.docker.engine,
+        docker=ctx.docker,
         timeout=CHANGE_TIMEOUT,
     )
     left = _records(ctx, project.name)

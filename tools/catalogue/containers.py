@@ -180,40 +180,39 @@ def restart_container(
     )
 
 
-def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
-    port_bindings: dict[str, list[dict[str, str]]] = {}
-    argv = ["docker", "run", "-d"]
-    if args.name:
-        argv += ["--name", args.name]
+def _port_bindings(args: RunContainerInput) -> dict[str, list[dict[str, str]]]:
+    """`{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}` from `{"8080": "80"}`."""
+    bindings: dict[str, list[dict[str, str]]] = {}
     for host_port, container_port in sorted(args.ports.items()):
         host_ip, _, port = str(host_port).rpartition(":")
         if not port.isdigit() or not 0 < int(port) < 65536:
             raise InvalidArguments(f"host port {host_port!r} is not a port number")
-        spec = str(container_port)
-        number, _, proto = spec.partition("/")
+        number, _, proto = str(container_port).partition("/")
         if not number.isdigit() or not 0 < int(number) < 65536 or proto not in ("", "tcp", "udp"):
             raise InvalidArguments(
                 f"container port {container_port!r} is not like '80' or '53/udp'"
             )
-        key = f"{number}/{proto or 'tcp'}"
-        port_bindings.setdefault(key, []).append({"HostIp": host_ip, "HostPort": port})
-        argv += ["-p", f"{host_port}:{spec}"]
-    binds = []
-    for source, target in sorted(args.volumes.items()):
+        bindings.setdefault(f"{number}/{proto or 'tcp'}", []).append(
+            {"HostIp": host_ip, "HostPort": port}
+        )
+    return bindings
+
+
+def run_payload(args: RunContainerInput) -> dict[str, Any]:
+    """The SDK's `create_container` arguments for a run: what the engine will be sent."""
+    for source, target in args.volumes.items():
         if source.startswith((".", "~")):
             raise InvalidArguments(f"volume source {source!r}: use an absolute host path")
         if not target.split(":")[0].startswith("/"):
             raise InvalidArguments(f"volume target {target!r} must be an absolute container path")
-        binds.append(f"{source}:{target}")
-        argv += ["-v", f"{source}:{target}"]
-    mounts = [
-        {"Type": m.type, "Source": m.source, "Target": m.target, "ReadOnly": m.read_only}
-        for m in args.mounts
-    ]
+    port_bindings = _port_bindings(args)
     host_config: dict[str, Any] = {
         "PortBindings": port_bindings,
-        "Binds": binds,
-        "Mounts": mounts,
+        "Binds": [f"{source}:{target}" for source, target in sorted(args.volumes.items())],
+        "Mounts": [
+            {"Type": m.type, "Source": m.source, "Target": m.target, "ReadOnly": m.read_only}
+            for m in args.mounts
+        ],
         "RestartPolicy": {"Name": "" if args.restart_policy == "no" else args.restart_policy},
         "Privileged": args.privileged,
         "CapAdd": args.cap_add or None,
@@ -225,14 +224,34 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
         "Devices": [_device(d) for d in args.devices] or None,
         "SecurityOpt": args.security_opt or None,
         "VolumesFrom": args.volumes_from or None,
+        "NanoCpus": int(args.cpus * 1e9) if args.cpus else None,
+        "Memory": _bytes(args.memory) if args.memory else None,
     }
+    return {
+        "image": args.image,
+        "command": _command(args),
+        "environment": [f"{k}={v}" for k, v in sorted(args.env.items())],
+        "labels": args.labels,
+        "ports": [(int(k.split("/")[0]), k.split("/")[1]) for k in port_bindings],
+        "host_config": {k: v for k, v in host_config.items() if v not in (None, [], {})},
+        "detach": True,
+    }
+
+
+def _command(args: RunContainerInput) -> list[str] | None:
+    return shlex.split(args.command) if isinstance(args.command, str) else args.command
+
+
+def run_command(args: RunContainerInput) -> str:
+    """The equivalent `docker run` a person would type (secret-looking env values hidden)."""
+    argv = ["docker", "run", "-d", *(["--name", args.name] if args.name else [])]
+    argv += [a for host, inside in sorted(args.ports.items()) for a in ("-p", f"{host}:{inside}")]
+    argv += [a for src, dst in sorted(args.volumes.items()) for a in ("-v", f"{src}:{dst}")]
     if args.restart_policy != "no":
         argv += ["--restart", args.restart_policy]
     if args.cpus:
-        host_config["NanoCpus"] = int(args.cpus * 1e9)
         argv += ["--cpus", str(args.cpus)]
     if args.memory:
-        host_config["Memory"] = _bytes(args.memory)
         argv += ["--memory", args.memory]
     if args.network:
         argv += ["--network", args.network]
@@ -251,41 +270,39 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
     env = [f"{k}={v}" for k, v in sorted(args.env.items())]
     argv += [arg for item in redact_env(env) for arg in ("-e", item)]
     argv += [arg for k, v in sorted(args.labels.items()) for arg in ("-l", f"{k}={v}")]
-    argv.append(args.image)
-    command = shlex.split(args.command) if isinstance(args.command, str) else args.command
-    argv += command or []
-    create_host_config = {k: v for k, v in host_config.items() if v not in (None, [], {})}
-    payload: dict[str, Any] = {
-        "image": args.image,
-        "command": command,
-        "environment": env,
-        "labels": args.labels,
-        "ports": [(int(k.split("/")[0]), k.split("/")[1]) for k in port_bindings],
-        "host_config": create_host_config,
-        "detach": True,
-    }
+    return shlex.join([*argv, args.image, *(_command(args) or [])])
+
+
+def _port_taken(records: list[ContainerRecord], payload: dict[str, Any]) -> str | None:
+    for key, bindings in payload["host_config"].get("PortBindings", {}).items():
+        proto = key.split("/")[1]
+        for binding in bindings:
+            port = binding["HostPort"]
+            for r in records:
+                if r.state == "running" and any(
+                    p.split("->")[0].endswith(f":{port}") and p.endswith(f"/{proto}")
+                    for p in r.ports
+                ):
+                    return f"host port {port} is already published by {r.name}"
+    return None
+
+
+def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
+    payload = run_payload(args)
     summary = f"Run a new container {args.name or ''} from {args.image}".replace("  ", " ")
+    command = run_command(args)
     # Denials first: what the engine would be sent is judged before anything that can fail
     # for other reasons (a missing image, a name in use).
-    violations = [
-        str(v) for v in ctx.docker.checker().container_create(ctx.docker.create_body(payload))
-    ]
+    violations = ctx.docker.checker().container_create(ctx.docker.create_body(payload))
     if violations:
-        return ActionPlan(summary=summary, command=shlex.join(argv), violations=violations)
+        return ActionPlan(summary, command, violations=[str(v) for v in violations])
     image = ctx.docker.inspect_image(args.image)
     records = ctx.docker.container_records(all=True)
     if args.name and any(r.name == args.name for r in records):
         raise Conflict(f"a container named {args.name!r} already exists; pick another name")
-    for key, bindings in port_bindings.items():
-        number, proto = key.split("/")
-        for binding in bindings:
-            taken = [r.name for r in records if r.state == "running" and any(
-                p.split("->")[0].endswith(f":{binding['HostPort']}") and p.endswith(f"/{proto}")
-                for p in r.ports)]  # fmt: skip
-            if taken:
-                raise Conflict(
-                    f"host port {binding['HostPort']} is already published by {taken[0]}"
-                )
+    taken = _port_taken(records, payload)
+    if taken:
+        raise Conflict(taken)
     repo_digests = image.get("RepoDigests") or []
     image_target = Target(
         kind="image",
@@ -297,13 +314,7 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
     impact = [f"creates container {args.name or '(random name)'} from {args.image}"]
     impact += [f"publishes {h} -> {c}" for h, c in sorted(args.ports.items())]
     impact += [f"mounts {s} at {t}" for s, t in sorted(args.volumes.items())]
-    return ActionPlan(
-        summary=summary,
-        command=shlex.join(argv),
-        targets=[image_target],
-        impact=impact,
-        payload=payload,
-    )
+    return ActionPlan(summary, command, [image_target], impact, payload=payload)
 
 
 def _device(spec: str) -> dict[str, str]:

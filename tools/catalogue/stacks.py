@@ -9,8 +9,7 @@ from typing import Any
 
 from tools.catalogue import ToolContext, tool
 from tools.catalogue.compose import _image_targets, _project, _resolved_config
-from tools.compose_cli import ComposeFailed, run_cli
-from tools.engine import engine_errors
+from tools.compose_cli import ComposeFailed
 from tools.errors import EngineTimeout, NotFound
 from tools.guard.compose_config import compose_violations, notable_options
 from tools.guard.policy import Risk
@@ -23,8 +22,7 @@ TIMEOUT = 180.0
 
 
 def _services(ctx: ToolContext, stack: str) -> list[dict[str, Any]]:
-    with engine_errors(ctx.docker.engine.host):
-        return list(ctx.docker.engine.api.services(filters={"label": f"{STACK_LABEL}={stack}"}))
+    return ctx.docker.services(filters={"label": f"{STACK_LABEL}={stack}"})
 
 
 def _service_target(service: dict[str, Any]) -> Target:
@@ -43,10 +41,9 @@ def _docker(
     ctx: ToolContext, argv: list[str], stdin: str | None = None, roots: list[Path] | None = None
 ) -> str:
     try:
-        done = run_cli(
-            ["docker", *argv], ctx.docker.engine, timeout=TIMEOUT, stdin=stdin,
-            extra_roots=roots or [],
-        )  # fmt: skip
+        done = ctx.docker.run_cli(
+            ["docker", *argv], timeout=TIMEOUT, stdin=stdin, extra_roots=roots or []
+        )
     except subprocess.TimeoutExpired as exc:
         raise EngineTimeout(f"`docker {argv[0]} {argv[1]}` took over {TIMEOUT:.0f}s") from exc
     except FileNotFoundError as exc:

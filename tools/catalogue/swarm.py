@@ -7,22 +7,20 @@ engine's own rolling update (and its update/rollback config) then replaces the t
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import json
 import re
 import shlex
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import docker
 from pydantic import BaseModel
 
 from tools.catalogue import ToolContext, tool
-from tools.engine import engine_errors
+from tools.engine_client import EngineClient
 from tools.errors import (
     Conflict,
     EngineError,
@@ -34,7 +32,7 @@ from tools.errors import (
 from tools.guard.allowlist import Violation
 from tools.guard.boundary import existing_service_violations
 from tools.guard.policy import Risk
-from tools.manager import DockerManager, cap_text, redact_env
+from tools.manager import cap_text, redact_env
 from tools.plan import ActionPlan, Target
 from tools.schemas import (
     ActionResult,
@@ -51,10 +49,6 @@ _ENV_KEY = re.compile(r"^[^=\s]+$")
 _UPDATE_ATTEMPTS = 3  # a spec update races the orchestrator's own writes (update status)
 
 
-class NotSwarmManager(Conflict):
-    code = ErrorCode.NOT_SWARM_MANAGER
-
-
 class ServiceNotFound(NotFound):
     code = ErrorCode.SERVICE_NOT_FOUND
 
@@ -64,22 +58,6 @@ class ServiceLogsResult(BaseModel):
     lines: int
     truncated: bool
     text: str
-
-
-@contextlib.contextmanager
-def swarm_api(manager: DockerManager) -> Iterator[docker.APIClient]:
-    """The engine's API client, its errors translated; 'not a manager' said plainly."""
-    try:
-        with engine_errors(manager.engine.host):
-            yield manager.engine.api
-    except EngineError as exc:
-        if "not a swarm manager" in exc.message.lower():
-            raise NotSwarmManager(
-                f"this host ({manager.host}) is not a swarm manager; Swarm services are managed "
-                "on a manager node: name one with `host`, or make this engine one with "
-                "`docker swarm init`"
-            ) from exc
-        raise
 
 
 @dataclass
@@ -160,8 +138,7 @@ def replicas_of(spec: dict[str, Any]) -> int | None:
 
 def _services(ctx: ToolContext) -> list[ServiceRecord]:
     """One `/services` round trip."""
-    with swarm_api(ctx.docker) as api:
-        return [ServiceRecord.from_api(raw) for raw in api.services()]
+    return [ServiceRecord.from_api(raw) for raw in ctx.docker.services()]
 
 
 def resolve_service(ref: str, records: list[ServiceRecord]) -> ServiceRecord:
@@ -220,27 +197,23 @@ def _rollout(spec: dict[str, Any], key: str = "UpdateConfig") -> str:
 
 
 def _update(
-    manager: DockerManager,
+    manager: EngineClient,
     service_id: str,
     change: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> list[str]:
     """Update a service from its current spec: `change(spec)` gives the SDK's update_service
     arguments. Retries when the orchestrator wrote the service meanwhile (out of sequence)."""
     for attempt in range(_UPDATE_ATTEMPTS):
-        with swarm_api(manager) as api:
-            current = api.inspect_service(service_id)
-            try:
-                result = api.update_service(
-                    service_id,
-                    int(current["Version"]["Index"]),
-                    fetch_current_spec=True,
-                    **change(current["Spec"]),
-                )
-            except docker.errors.APIError as exc:
-                if "out of sequence" in str(exc) and attempt + 1 < _UPDATE_ATTEMPTS:
-                    continue
-                raise
-        return list((result or {}).get("Warnings") or [])
+        current = manager.inspect_service(service_id)
+        try:
+            result = manager.update_service(
+                service_id, int(current["Version"]["Index"]), **change(current["Spec"])
+            )
+        except EngineError as exc:
+            if "out of sequence" in exc.message and attempt + 1 < _UPDATE_ATTEMPTS:
+                continue
+            raise
+        return list(result.get("Warnings") or [])
     raise AssertionError("unreachable")
 
 
@@ -265,10 +238,9 @@ def list_services(
     ctx: ToolContext, args: ListServicesInput, plan: ActionPlan
 ) -> list[ServiceSummary]:
     """List Swarm services with image, mode, desired replicas and running tasks."""
-    with swarm_api(ctx.docker) as api:
-        services = [ServiceRecord.from_api(raw) for raw in api.services()]
-        # One tasks call for every service, not one per service.
-        tasks = api.tasks(filters={"desired-state": "running"})
+    services = _services(ctx)
+    # One tasks call for every service, not one per service.
+    tasks = ctx.docker.tasks(filters={"desired-state": "running"})
     running = Counter(
         t.get("ServiceID") for t in tasks if (t.get("Status") or {}).get("State") == "running"
     )
@@ -286,13 +258,9 @@ def service_logs(ctx: ToolContext, args: ServiceLogsInput, plan: ActionPlan) -> 
     """Recent log lines of a Swarm service's tasks."""
     target = plan.targets[0]
     tail = min(args.tail, ctx.log_tail_max)
-    with swarm_api(ctx.docker) as api:
-        tasks = api.tasks(filters={"service": target.id})
-        tty = any(((t.get("Spec") or {}).get("ContainerSpec") or {}).get("TTY") for t in tasks)
-        raw = api.service_logs(
-            target.id, stdout=True, stderr=True, tail=tail, details=True, is_tty=bool(tty)
-        )
-        data = raw if isinstance(raw, bytes) else b"".join(raw)
+    tasks = ctx.docker.tasks(filters={"service": target.id})
+    tty = any(((t.get("Spec") or {}).get("ContainerSpec") or {}).get("TTY") for t in tasks)
+    data = ctx.docker.service_logs(target.id, tail=tail, is_tty=bool(tty))
     slots = {
         str(t["ID"]): f"{target.name}.{t.get('Slot') or str(t.get('NodeID', ''))[:12]}"
         for t in tasks
@@ -506,26 +474,20 @@ def rollback_service(
     """Roll a Swarm service back to its previous spec (undo the last update)."""
     target = plan.targets[0]
     for attempt in range(_UPDATE_ATTEMPTS):
-        with swarm_api(ctx.docker) as api:
-            current = api.inspect_service(target.id)
-            # The SDK has no rollback call; this is what `docker service rollback` sends: the
-            # current spec (ignored by the engine) with rollback=previous.
-            response = api._post_json(
-                api._url("/services/{0}/update", target.id),
-                data=current["Spec"],
-                params={"version": int(current["Version"]["Index"]), "rollback": "previous"},
+        current = ctx.docker.inspect_service(target.id)
+        try:
+            result = ctx.docker.rollback_service(
+                target.id, current["Spec"], int(current["Version"]["Index"])
             )
-            try:
-                result = api._result(response, json=True)
-            except docker.errors.APIError as exc:
-                if "out of sequence" in str(exc) and attempt + 1 < _UPDATE_ATTEMPTS:
-                    continue
-                raise
+        except EngineError as exc:
+            if "out of sequence" in exc.message and attempt + 1 < _UPDATE_ATTEMPTS:
+                continue
+            raise
         previous = image_of(current.get("PreviousSpec") or {})
         return _result(
             plan,
             f"rolling back {target.name} to its previous spec (image {previous})",
-            list((result or {}).get("Warnings") or []),
+            list(result.get("Warnings") or []),
             image=previous,
         )
     raise AssertionError("unreachable")

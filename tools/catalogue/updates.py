@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tools.catalogue import ToolContext, tool
 from tools.catalogue.containers import _impact, container_target
+from tools.engine_client import EngineClient
 from tools.errors import Conflict, DockerDeployerError, EngineError, ErrorCode, ImageNotFound
 from tools.guard.boundary import carrying, existing_container_violations
 from tools.guard.policy import Risk
-from tools.manager import DockerManager, cap_text, split_image
+from tools.manager import cap_text, split_image
 from tools.plan import ActionPlan, Target
 from tools.recreate import clone_config, extra_networks
 from tools.schemas import ActionResult, CheckImageUpdateInput, UpdateContainerImageInput
@@ -40,7 +40,7 @@ def _new_ref(current: str, wanted: str | None) -> str:
 def _plan_update(ctx: ToolContext, args: UpdateContainerImageInput) -> ActionPlan:
     records = ctx.docker.container_records(all=True)
     record = ctx.docker.resolve_container(args.container, records)
-    info = ctx.docker.call(lambda: ctx.docker.engine.api.inspect_container(record.id))
+    info = ctx.docker.inspect_raw(record.id)
     current_ref = str(info["Config"]["Image"])
     new_ref = _new_ref(current_ref, args.image)
     try:
@@ -93,7 +93,7 @@ def _bind_sources(info: dict[str, Any]) -> list[Path]:
     return [Path(str(m["Source"])) for m in info.get("Mounts") or [] if m.get("Type") == "bind"]
 
 
-def _pull_or_local(docker: DockerManager, ref: str) -> dict[str, Any]:
+def _pull_or_local(docker: EngineClient, ref: str) -> dict[str, Any]:
     try:
         return docker.pull(ref)
     except ImageNotFound:
@@ -102,12 +102,12 @@ def _pull_or_local(docker: DockerManager, ref: str) -> dict[str, Any]:
         return docker.inspect_image(ref)  # no registry: a local tag is the update
 
 
-def _wait_healthy(docker: DockerManager, container_id: str, timeout: float) -> str | None:
+def _wait_healthy(docker: EngineClient, container_id: str, timeout: float) -> str | None:
     """None when healthy (or stably running); otherwise why not."""
     deadline = time.monotonic() + timeout
     running_since: float | None = None
     while time.monotonic() < deadline:
-        info = docker.call(lambda: docker.engine.api.inspect_container(container_id))
+        info = docker.inspect_raw(container_id)
         state = info["State"]
         health = (state.get("Health") or {}).get("Status")
         if state.get("Status") in ("exited", "dead"):
@@ -135,7 +135,7 @@ def update_container_image(
 ) -> ActionResult:
     """Update a container to a new image tag (or refresh its tag), keeping its configuration;
     checks health afterwards and automatically rolls back on failure."""
-    docker, api = ctx.docker, ctx.docker.engine.api
+    docker = ctx.docker
     target = plan.targets[0]
     name, old_id = target.name, target.id
     new_ref = plan.payload["new_ref"]
@@ -147,24 +147,19 @@ def update_container_image(
             command=plan.command, targets=[old_id], state=target.detail["state"],
             details={"up_to_date": True},
         )  # fmt: skip
-    info = docker.call(lambda: api.inspect_container(old_id))
+    info = docker.inspect_raw(old_id)
     was_running = bool(info["State"].get("Running"))
     backup = f"{name}-rollback-{int(time.time())}"
-    docker.call(lambda: api.rename(old_id, backup))
+    docker.rename(old_id, backup)
     if was_running:
         docker.stop(old_id, timeout=10)
     new_id: str | None = None
     keep_binds = [Path(p) for p in plan.payload.get("keep_binds") or []]
     try:
         with carrying(extra_roots=keep_binds):
-            created = docker.call(
-                lambda: api.create_container(name=name, **plan.payload["create"])
-            )
-        new_id = str(created["Id"])
+            new_id = docker.create(name, plan.payload["create"])
         for network, aliases in extra_networks(info).items():
-            docker.call(
-                partial(api.connect_container_to_network, new_id, network, aliases=aliases or None)
-            )
+            docker.connect(network, new_id, aliases or None)
         docker.start(new_id)
         failure = _wait_healthy(docker, new_id, args.health_timeout)
     except DockerDeployerError as exc:
@@ -183,7 +178,7 @@ def update_container_image(
         logs = _tail(docker, new_id)
         docker.remove(new_id, force=True)
     try:
-        docker.call(lambda: api.rename(old_id, name))
+        docker.rename(old_id, name)
         if was_running:
             docker.start(old_id)
     except DockerDeployerError as exc:
@@ -197,7 +192,7 @@ def update_container_image(
     )
 
 
-def _tail(docker: DockerManager, container_id: str) -> str:
+def _tail(docker: EngineClient, container_id: str) -> str:
     try:
         text, _, _ = docker.logs(container_id, tail=10)
     except DockerDeployerError:
@@ -212,7 +207,7 @@ def check_image_update(
     """Is there a newer image for a container? Compares the running image with the local tag
     and, when a registry answers, with the registry's digest."""
     record = ctx.docker.resolve_container(args.container)
-    info = ctx.docker.call(lambda: ctx.docker.engine.api.inspect_container(record.id))
+    info = ctx.docker.inspect_raw(record.id)
     ref = str(info["Config"]["Image"])
     running = str(info["Image"])
     try:
@@ -220,7 +215,7 @@ def check_image_update(
     except ImageNotFound:
         local = None
     try:
-        remote = ctx.docker.call(lambda: ctx.docker.engine.api.inspect_distribution(ref))
+        remote = ctx.docker.inspect_distribution(ref)
         registry_digest: str | None = remote["Descriptor"]["digest"]
     except DockerDeployerError:
         registry_digest = None
