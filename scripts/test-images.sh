@@ -70,7 +70,8 @@ untagged_leaves_on() {
   ids=$(docker image ls -aq --no-trunc | sort -u)
   [ -n "$ids" ] || return 0
   # shellcheck disable=SC2086
-  docker image inspect -f '{{.Id}} {{.Parent}} {{len .RepoTags}}' $ids | awk -v base="$1" '
+  { docker image inspect -f '{{.Id}} {{.Parent}} {{len .RepoTags}}' $ids 2>/dev/null || true; } |
+    awk -v base="$1" '
     { parent[$1] = $2; tags[$1] = $3; if ($2 != "") children[$2]++ }
     END {
       for (id in parent) {
@@ -85,15 +86,17 @@ untagged_leaves_on() {
 if [ "$fresh" = 1 ]; then
   # busybox:1 itself is replaced below by a build that moves the tag (no moment without it).
   docker image ls --format '{{.Repository}}:{{.Tag}}' 'dockerdeployer-test/*' \
-    | grep -v ':<none>$' | grep -vx "$IMAGE" | while read -r ref; do remove "$ref"; done
+    | awk -v keep="$IMAGE" '$0 != keep && $0 !~ /:<none>$/' | while read -r ref; do remove "$ref"; done
   if [ "$build_cache" = 1 ]; then
     docker image ls --format '{{.Repository}}:{{.Tag}}' --filter 'label=dockerdeployer.base' \
-      | grep '^local/debian' | while read -r ref; do
-          base=$(docker image inspect -f '{{.Id}}' "$ref")
+      | awk '/^local\/debian/' | while read -r ref; do
+          base=$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null) || continue
           # its leftover layer cache first (docker rmi of a leaf also drops its untagged parents)
           untagged_leaves_on "$base" | while read -r leaf; do
             if [ "$(age "$leaf")" -ge "$RECENT_SECONDS" ]; then
-              docker rmi "$leaf" >/dev/null 2>&1 && log "removed build layers ${leaf:7:12} (on $ref)"
+              if docker rmi "$leaf" >/dev/null 2>&1; then
+                log "removed build layers ${leaf:7:12} (on $ref)"
+              fi
             fi
           done
           remove "$ref"
