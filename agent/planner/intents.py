@@ -12,6 +12,8 @@ import dataclasses
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Generic, TypeVar
 
 from agent.planner import lexicon as lx
 from agent.planner.run_options import run_spec
@@ -77,87 +79,248 @@ def _starts_clause(tokens: Sequence[Token], start: int) -> str | None:
     return None
 
 
+class ClauseFacts:
+    """What the rules look at in one clause; each fact is worked out once, when first asked."""
+
+    def __init__(
+        self,
+        clause: Sequence[Token],
+        names_container: Callable[[Sequence[Token]], bool],
+        images: Sequence[str],
+        container_names: Collection[str],
+    ) -> None:
+        self.clause = clause
+        self.names_container = names_container
+        self.images = images
+        self.container_names = container_names
+
+    @cached_property
+    def norms(self) -> set[str]:
+        return {t.norm for t in self.clause if not t.quoted and t.kind != "slot"}
+
+    @cached_property
+    def verbs(self) -> list[str]:
+        return [t.canon for t in self.clause if t.kind == "verb"]
+
+    @cached_property
+    def nouns(self) -> set[str]:
+        return {t.canon for t in self.clause if t.kind == "noun"}
+
+    @cached_property
+    def empty(self) -> bool:
+        return not any(t.quoted or t.kind not in ("stop", "conj", "break") for t in self.clause)
+
+    @cached_property
+    def lead(self) -> str:
+        """The first word that is not politeness ("please can you ...")."""
+        return next(
+            (t.norm for t in self.clause if t.norm not in lx.POLITE_LEADS and not t.quoted), ""
+        )
+
+    @cached_property
+    def crash(self) -> bool:
+        return bool(self.norms & lx.CRASH_WORDS)
+
+    @cached_property
+    def question(self) -> str | None:
+        return _question_about_action(self.clause)
+
+    @cached_property
+    def change(self) -> str | None:
+        """The change ordered: a verb, or what the words amount to ("up the shop project")."""
+        return first_match(CHANGE_RULES, self)
+
+    @cached_property
+    def verb_said(self) -> str | None:
+        """The first change verb, unless a question word leads ("how many run on host2?")."""
+        verb = _change_verb(self.clause)
+        return None if verb == "run" and self.lead in lx.QUESTION_WORDS else verb
+
+    @cached_property
+    def reads(self) -> list[str]:
+        return _reads(self.clause, self.norms, self.verbs, self.nouns, self.names_container)
+
+    @cached_property
+    def unsupported_action(self) -> str | None:
+        norms = sorted(self.norms)
+        return next((lx.UNSUPPORTED_ACTIONS[w] for w in norms if w in lx.UNSUPPORTED_ACTIONS), None)
+
+    @cached_property
+    def unsupported(self) -> str | None:
+        topics = (
+            lx.UNSUPPORTED_TOPICS[w] for w in sorted(self.norms) if w in lx.UNSUPPORTED_TOPICS
+        )
+        return self.unsupported_action or next(topics, None)
+
+    @cached_property
+    def bulk(self) -> bool:
+        return bool(self.norms & lx.UNUSED_WORDS)
+
+    @cached_property
+    def symptom(self) -> bool:
+        """'web keeps crashing': a symptom of a container that is named, not a list question."""
+        return (
+            self.crash
+            and not self.norms & lx.LIST_QUESTION_WORDS
+            and self.names_container(self.clause)
+        )
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Rule(Generic[T]):
+    """One row of a precedence table: when `when` holds, `then` is the answer."""
+
+    name: str
+    when: Callable[[ClauseFacts], object]  # truthy or not
+    then: Callable[[ClauseFacts], T]
+
+
+def first_match(rules: Sequence[Rule[T]], facts: ClauseFacts) -> T | None:
+    """The answer of the first rule that holds; rows are tried in order, so order is precedence."""
+    return next((rule.then(facts) for rule in rules if rule.when(facts)), None)
+
+
+def _intent(action: str, *reads: str, note: str | None = None) -> Callable[[ClauseFacts], Intent]:
+    return lambda _: Intent(action, list(reads), note)
+
+
+def _verb(verb: str) -> Callable[[ClauseFacts], str]:
+    return lambda _: verb
+
+
+# What a clause orders: the first row that holds.
+CHANGE_RULES: tuple[Rule[str], ...] = (
+    Rule("a change verb", lambda f: f.verb_said, lambda f: f.verb_said or ""),
+    Rule("'up' first: bring up", lambda f: f.lead in lx.UP_WORDS, _verb("start")),
+    Rule(
+        "compose ... down",
+        lambda f: f.norms & lx.COMPOSE_COMMANDS and f.norms & lx.DOWN_WORDS,
+        _verb("down"),
+    ),
+    Rule(
+        "compose ... up",
+        lambda f: f.norms & lx.COMPOSE_COMMANDS and f.norms & lx.UP_WORDS,
+        _verb("start"),
+    ),
+    Rule(
+        "set ... replicas to 3",
+        lambda f: f.norms & lx.SET_VERBS and f.norms & lx.REPLICA_WORDS,
+        _verb("scale"),
+    ),
+    Rule(
+        "set ... image to v2, set KEY=value",
+        lambda f: f.norms & lx.SET_VERBS and _sets_image_or_env(f),
+        _verb("update"),
+    ),
+)
+
+# What one clause asks for: the first row that holds. A change verb wins over reads (the first
+# one said), except for the questions and refusals before "an order".
+INTENT_RULES: tuple[Rule[Intent], ...] = (
+    Rule("nothing but fillers", lambda f: f.empty, _intent("empty")),
+    Rule("not about Docker", lambda f: f.norms & lx.NON_DOCKER, _intent("unknown")),
+    Rule("a command to run in a container", lambda f: _runs_in_container(f), _intent("exec")),
+    Rule("why it crashed", lambda f: _asks_why(f), _intent("why")),
+    Rule("is there a newer image?", lambda f: _asks_about_updates(f), _intent("check_update")),
+    Rule(
+        "how do I ...?",
+        lambda f: f.change and f.question == "how-to",
+        _intent("unknown", note="how-to questions"),
+    ),
+    Rule(
+        "when did the worker start?",
+        lambda f: f.change in ("restart", "stop", "start", "remove") and f.question == "about",
+        _intent("read", "inspect"),
+    ),
+    Rule(
+        "should I update the api?",
+        lambda f: f.change in ("update", "redeploy") and f.question == "about",
+        _intent("check_update"),
+    ),
+    Rule(
+        "don't restart web",
+        lambda f: f.change and _negated(f.clause, f.change),
+        lambda f: Intent("negated", note=f.change),
+    ),
+    Rule(
+        "an action no tool does",
+        lambda f: f.change is None and f.unsupported_action,
+        lambda f: Intent("unknown", note=f.unsupported_action),
+    ),
+    Rule(
+        "stop web in 5 minutes",
+        lambda f: f.change and f.change not in ("run", "pull", "exec") and _scheduled(f.clause),
+        _intent("unknown", note="scheduling actions for later"),
+    ),
+    Rule(
+        "run two nginx containers",
+        lambda f: f.change in ("run", "start") and _copies(f),
+        _intent("unknown", note="running several copies at once"),
+    ),
+    Rule(
+        "fetch the logs of web",
+        lambda f: f.change in ("pull", "fetch") and set(f.reads) & lx.PER_CONTAINER_READS,
+        lambda f: Intent("read", f.reads),
+    ),
+    Rule("rmi", lambda f: f.change == "rmi", _intent("remove_image")),
+    Rule(
+        "remove volumes",
+        lambda f: f.change == "remove" and "volumes" in f.nouns,
+        _intent("unknown", note=REMOVING_VOLUMES),
+    ),
+    Rule(
+        "remove networks",
+        lambda f: f.change == "remove" and "networks" in f.nouns and not f.bulk,
+        _intent("unknown", note="removing networks"),
+    ),
+    Rule("remove unused ...", lambda f: f.change == "remove" and f.bulk, _intent("prune")),
+    Rule(
+        "remove the redis image",
+        lambda f: f.change == "remove" and _names_images(f),
+        _intent("remove_image"),
+    ),
+    Rule(
+        "prune volumes",
+        lambda f: f.change == "prune" and "volumes" in f.nouns,
+        _intent("unknown", note="pruning volumes"),
+    ),
+    Rule("an order", lambda f: f.change, lambda f: _order(f)),
+    Rule(
+        "a topic no tool covers",  # "docker compose up -d" is not a deploy
+        lambda f: f.unsupported and not f.reads,
+        lambda f: Intent("unknown", note=f.unsupported),
+    ),
+    Rule("nginx, port 8080: no verb", lambda f: _telegraphic_run(f), _intent("run")),
+    Rule("a read", lambda f: f.reads, lambda f: Intent("read", f.reads)),
+    Rule(
+        "has the api restarted?",  # its state says
+        lambda f: f.symptom and f.question == "about",
+        _intent("read", "inspect"),
+    ),
+    Rule("web keeps crashing", lambda f: f.symptom, _intent("why")),
+    Rule("anything else", lambda f: True, lambda f: Intent("unknown", note=f.unsupported)),
+)
+
+
 def classify(
     clause: Sequence[Token],
     names_container: Callable[[Sequence[Token]], bool],
     images: Sequence[str] = (),
     container_names: Collection[str] = (),
 ) -> Intent:
-    """What one clause asks for.
+    """What one clause asks for: the first of INTENT_RULES that holds.
 
     `names_container` says whether words point at a live container (by name, ID or image);
     `images` are the local images and `container_names` the names and name parts, so that a bare
     "nginx, port 8080" reads as a deploy but "set the api restart policy" does not.
     """
-    norms = {t.norm for t in clause if not t.quoted and t.kind != "slot"}
-    verbs = [t.canon for t in clause if t.kind == "verb"]
-    nouns = {t.canon for t in clause if t.kind == "noun"}
-    if not any(t.quoted or t.kind not in ("stop", "conj", "break") for t in clause):
-        return Intent("empty")
-    if norms & lx.NON_DOCKER:
-        return Intent("unknown")
-    if "exec" in verbs or ("run" in verbs and _runs_a_command(clause, norms)):
-        return Intent("exec")
-    crash = bool(norms & lx.CRASH_WORDS)
-    if (norms & lx.WHY_WORDS and crash) or norms & lx.CAUSE_QUESTIONS:
-        return Intent("why")
-    if _asks_about_updates(clause, norms):
-        return Intent("check_update")  # "is there a newer image for api?" changes nothing
-    change = _change_verb(clause)
-    lead = next((t.norm for t in clause if t.norm not in lx.POLITE_LEADS and not t.quoted), "")
-    if change == "run" and lead in lx.QUESTION_WORDS:
-        change = None  # "how many containers run on host2?" asks, it does not deploy
-    if change is None and lead in lx.UP_WORDS:
-        change = "start"  # "up the shop project"
-    if change is None and norms & lx.COMPOSE_COMMANDS:
-        if norms & lx.DOWN_WORDS:
-            change = "down"  # "docker-compose -p shop down"
-        elif norms & lx.UP_WORDS:
-            change = "start"
-    if change is None and norms & lx.SET_VERBS:
-        if norms & lx.REPLICA_WORDS:
-            change = "scale"  # "set worker replicas to 3"
-        elif (norms & lx.IMAGE_SETTING_WORDS and norms & lx.SET_TARGET_MARKERS) or any(
-            _ENV_RE.match(t.raw) for t in clause
-        ):
-            change = "update"  # "set the api image to v2", "set LOG_LEVEL=debug on mailer"
-    if change is not None:
-        question = _question_about_action(clause)
-        if question == "how-to":
-            return Intent("unknown", note="how-to questions")
-        if question == "about" and change in ("restart", "stop", "start", "remove"):
-            return Intent("read", ["inspect"])  # "when did the worker start?" starts nothing
-        if question == "about" and change in ("update", "redeploy"):
-            return Intent("check_update")  # "should I update the api?"
-        if _negated(clause, change):
-            return Intent("negated", note=change)  # "don't restart web": nothing to do
-    reads = _reads(clause, norms, verbs, nouns, names_container)
-    action = next(
-        (lx.UNSUPPORTED_ACTIONS[w] for w in sorted(norms) if w in lx.UNSUPPORTED_ACTIONS), None
-    )
-    topic = next(
-        (lx.UNSUPPORTED_TOPICS[w] for w in sorted(norms) if w in lx.UNSUPPORTED_TOPICS), None
-    )
-    unsupported = action or topic
-    if action and change is None:
-        return Intent("unknown", note=action)
-    if change is not None:
-        if change not in ("run", "pull", "exec") and _scheduled(clause):
-            return Intent("unknown", note="scheduling actions for later")
-        if change in ("run", "start") and norms & lx.COUNT_WORDS and not norms & lx.REPLICA_WORDS:
-            return Intent("unknown", note="running several copies at once")
-        return _change_intent(change, norms, nouns, reads)
-    if unsupported and not reads:
-        return Intent("unknown", note=unsupported)  # "docker compose up -d" is not a deploy
-    if not verbs and "logs" not in reads and _telegraphic_run(clause, images, container_names):
-        return Intent("run")
-    if reads:
-        return Intent("read", reads)
-    if crash and not norms & lx.LIST_QUESTION_WORDS and names_container(clause):
-        if _question_about_action(clause) == "about":
-            return Intent("read", ["inspect"])  # "has the api restarted?": its state says
-        return Intent("why")  # "web keeps crashing"
-    return Intent("unknown", note=unsupported)
+    facts = ClauseFacts(clause, names_container, images, container_names)
+    intent = first_match(INTENT_RULES, facts)
+    assert intent is not None  # the last rule always holds
+    return intent
 
 
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\S*$")
@@ -179,9 +342,42 @@ def _change_verb(clause: Sequence[Token]) -> str | None:
     return None
 
 
-def _asks_about_updates(clause: Sequence[Token], norms: set[str]) -> bool:
+# --- the predicates of the rules --------------------------------------------------------------
+
+
+def _runs_in_container(f: ClauseFacts) -> bool:
+    return "exec" in f.verbs or ("run" in f.verbs and _runs_a_command(f.clause, f.norms))
+
+
+def _asks_why(f: ClauseFacts) -> bool:
+    """'why did web crash?', 'what went wrong with the api?'"""
+    return bool((f.norms & lx.WHY_WORDS and f.crash) or f.norms & lx.CAUSE_QUESTIONS)
+
+
+def _sets_image_or_env(f: ClauseFacts) -> bool:
+    """'set the api image to v2', 'set LOG_LEVEL=debug on mailer'."""
+    if f.norms & lx.IMAGE_SETTING_WORDS and f.norms & lx.SET_TARGET_MARKERS:
+        return True
+    return any(_ENV_RE.match(t.raw) for t in f.clause)
+
+
+def _copies(f: ClauseFacts) -> bool:
+    """'run two nginx containers': copies are a scaling request, which no tool does for them."""
+    return bool(f.norms & lx.COUNT_WORDS) and not f.norms & lx.REPLICA_WORDS
+
+
+def _names_images(f: ClauseFacts) -> bool:
+    return bool(f.nouns & {"images", "image"}) and "containers" not in f.nouns
+
+
+def _order(f: ClauseFacts) -> Intent:
+    return Intent("pull" if f.change == "fetch" else f.change or "")  # "fetch redis" pulls it
+
+
+def _asks_about_updates(f: ClauseFacts) -> bool:
     """'is there a newer image for api?', 'any updates for cron?', 'is web up to date?', 'check
     for image updates': a question about updates, not an order to update."""
+    clause, norms = f.clause, f.norms
     content = [t for t in clause if not t.quoted and t.norm not in lx.POLITE_LEADS]
     first = content[0] if content else None
     ordered = first is not None and first.kind == "verb" and first.canon == "update"
@@ -245,28 +441,6 @@ def _scheduled(clause: Sequence[Token]) -> bool:
     )
 
 
-def _change_intent(verb: str, norms: set[str], nouns: set[str], reads: list[str]) -> Intent:
-    if verb in ("pull", "fetch") and set(reads) & lx.PER_CONTAINER_READS:
-        return Intent("read", reads)  # "fetch the logs of web"
-    if verb == "fetch":
-        verb = "pull"
-    bulk = bool(norms & lx.UNUSED_WORDS)
-    if verb == "rmi":
-        return Intent("remove_image")
-    if verb == "remove":
-        if "volumes" in nouns:
-            return Intent("unknown", note=REMOVING_VOLUMES)
-        if "networks" in nouns and not bulk:
-            return Intent("unknown", note="removing networks")
-        if bulk:
-            return Intent("prune")
-        if nouns & {"images", "image"} and "containers" not in nouns:
-            return Intent("remove_image")
-    if verb == "prune" and "volumes" in nouns:
-        return Intent("unknown", note="pruning volumes")
-    return Intent(verb)
-
-
 def _reads(
     clause: Sequence[Token],
     norms: set[str],
@@ -324,16 +498,16 @@ def _reads(
     return reads
 
 
-def _telegraphic_run(
-    clause: Sequence[Token], images: Sequence[str], container_names: Collection[str]
-) -> bool:
+def _telegraphic_run(f: ClauseFacts) -> bool:
     """'nginx, port 8080, detached': no verb, but run options and a known image.
 
     The image must be one people run ("nginx", "shop/api:1.4", a local one): "set the api
     restart policy to always" has a run option too, and "set" is no image.
     """
-    trial = [dataclasses.replace(token) for token in clause]  # the trial must not consume words
-    spec = run_spec(trial, images)
+    if f.verbs or "logs" in f.reads:
+        return False
+    trial = [dataclasses.replace(token) for token in f.clause]  # the trial must not consume words
+    spec = run_spec(trial, f.images)
     image = spec.image_token or ""
-    named = image in container_names and image not in lx.KNOWN_IMAGES
+    named = image in f.container_names and image not in lx.KNOWN_IMAGES
     return spec.signals > 0 and spec.image_known and not named

@@ -1498,6 +1498,13 @@ CASES: list[Case] = [
     Case("compose", "take down the shop project and then bring it back up", "ops", "calls",
          [[call("compose_down", project="shop")], [call("compose_up", project="shop")]]),
     Case("swarm", "scale worker to 2000", "ops", "clarify", mentions=("1000",)),
+    # --- one row for each rule of intents.INTENT_RULES / CHANGE_RULES no case reached --------
+    Case("compose", "docker-compose -p shop up", "ops", "calls",
+         one("compose_up", project="shop")),
+    Case("logs", "fetch the logs of web", "shop", "calls",
+         one("container_logs", container="shop-web-1")),
+    Case("unknown", "remove the backend network", "shop", "unknown", mentions=("networks",)),
+    Case("unknown", "prune volumes", "shop", "unknown", mentions=("volumes",)),
 ]
 # fmt: on
 

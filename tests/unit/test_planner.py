@@ -7,13 +7,15 @@ planner cannot drift from the catalogue's argument names and types.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
-from agent.planner import ContainerBrief, Plan, PlannedCall, ServiceBrief, plan_request
+from agent.planner import ContainerBrief, Plan, PlannedCall, ServiceBrief, intents, plan_request
 from agent.planner.core import READ_TOOLS
 from tests.unit.planner_cases import (
     CASES,
@@ -237,6 +239,37 @@ def test_container_brief_is_hashable_and_frozen() -> None:
 
 
 # Planning time is measured, not asserted: benchmarks/planner_accuracy.py (goal: mean < 5 ms).
+
+
+# Rows no case can reach today: the table of topics they need is empty.
+_UNREACHED_RULES = {"a topic no tool covers"}
+
+
+def test_every_rule_row_is_reached_by_a_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row of the intent and change tables decides at least one case: a row no case
+    reaches is untested precedence (and adding a phrasing means one table row, one case row)."""
+    decided: set[str] = set()
+
+    def recorded(rules: tuple[intents.Rule[Any], ...]) -> tuple[intents.Rule[Any], ...]:
+        def when(rule: intents.Rule[Any]) -> Any:
+            def holds(facts: intents.ClauseFacts) -> object:
+                found = rule.when(facts)
+                if found:
+                    decided.add(rule.name)
+                return found
+
+            return holds
+
+        return tuple(dataclasses.replace(rule, when=when(rule)) for rule in rules)
+
+    monkeypatch.setattr(intents, "INTENT_RULES", recorded(intents.INTENT_RULES))
+    monkeypatch.setattr(intents, "CHANGE_RULES", recorded(intents.CHANGE_RULES))
+    for case in CASES:
+        plan_for(case.text, case.fixture)
+    names = [rule.name for rule in intents.INTENT_RULES]
+    names += [rule.name for rule in intents.CHANGE_RULES]
+    assert len(set(names)) == len(names), "rule names are unique"
+    assert set(names) - decided == _UNREACHED_RULES
 
 
 # --- the deployment interface: hosts, services, projects ------------------------------------

@@ -72,7 +72,7 @@ def word_literals(source: str, allowed: frozenset[str]) -> list[tuple[int, str]]
 
     def flag(constants: Iterator[ast.Constant]) -> None:
         for constant in constants:
-            value = constant.value
+            value = str(constant.value)
             if _is_word(value) and value not in allowed and id(constant) not in skipped:
                 found.append((constant.lineno, repr(value)))
 
