@@ -11,8 +11,7 @@ from agent.planner import ContainerBrief, ServiceBrief
 from tools.compose_cli import find_projects
 from tools.errors import DockerDeployerError
 from tools.gateway import ToolGateway
-
-STACK_LABEL = "com.docker.stack.namespace"
+from tools.labels import SWARM_STACK
 
 
 @dataclass
@@ -32,7 +31,7 @@ def _service(raw: dict[str, Any]) -> ServiceBrief:
         name=str(spec.get("Name", "")),
         image=str(image).split("@")[0],
         replicas=replicas,
-        stack=(spec.get("Labels") or {}).get(STACK_LABEL, ""),
+        stack=(spec.get("Labels") or {}).get(SWARM_STACK, ""),
     )
 
 

@@ -15,9 +15,9 @@ from dockerdeployer.bench.scope import BENCH_LABEL, TaskScope
 from dockerdeployer.bench.spec import ProjectSpec
 from tools.compose_cli import ComposeProject, detect_cli, run_compose
 from tools.errors import DockerDeployerError
+from tools.labels import COMPOSE_PROJECT
 from tools.manager import DockerManager
 
-PROJECT_LABEL = "com.docker.compose.project"
 UP_TIMEOUT = 120.0
 
 
@@ -53,7 +53,7 @@ class ComposeFixtures:
                         timeout=UP_TIMEOUT)  # fmt: skip
 
     def running(self, scope: TaskScope, name: str) -> int:
-        label = {"label": f"{PROJECT_LABEL}={scope.full(name)}", "status": "running"}
+        label = {"label": f"{COMPOSE_PROJECT}={scope.full(name)}", "status": "running"}
         return len(self.engine.api.containers(filters=label))
 
     def clean_up(self, scope: TaskScope) -> list[str]:
@@ -73,7 +73,7 @@ class ComposeFixtures:
     def _remove_labelled(self, project: str) -> list[str]:
         """What `down` left behind (or could not reach): containers, then networks."""
         api, problems = self.engine.api, []
-        mine = {"label": f"{PROJECT_LABEL}={project}"}
+        mine = {"label": f"{COMPOSE_PROJECT}={project}"}
         try:
             for item in api.containers(all=True, filters=mine):
                 api.remove_container(item["Id"], force=True, v=True)

@@ -20,7 +20,7 @@ from dockerdeployer.bench.compose_fixtures import ComposeFixtures
 from dockerdeployer.bench.scope import BENCH_LABEL, TaskScope, run_prefix
 from dockerdeployer.bench.spec import ContainerSpec, ServiceSpec
 from tools.errors import DockerDeployerError
-from tools.guard.policy import PROTECT_LABEL
+from tools.labels import PROTECT_LABEL
 
 # Exits at once on SIGTERM (a bare PID 1 ignores it, and every stop would cost 10 s).
 _IDLE = "trap 'exit 0' TERM; sleep 3600 & wait"

@@ -30,6 +30,7 @@ from tools.compose_cli import (
 from tools.errors import Conflict, ImageNotFound, InvalidArguments, NotFound, PolicyDenied
 from tools.guard.compose_config import compose_violations, notable_options, raw_file_problems
 from tools.guard.policy import Risk
+from tools.labels import COMPOSE_PROJECT, COMPOSE_SERVICE
 from tools.manager import ContainerRecord, cap_text
 from tools.plan import ActionPlan, Target
 from tools.schemas import (
@@ -41,8 +42,6 @@ from tools.schemas import (
     ComposeUpInput,
 )
 
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
 CONFIG_TIMEOUT = 60.0
 CHANGE_TIMEOUT = 300.0  # up/down: the engine stops containers with their own grace periods
 RESTART_TIMEOUT = 10
@@ -103,9 +102,9 @@ def _project(ctx: ToolContext, name: str) -> ComposeProject:
 def _records(ctx: ToolContext, project: str) -> list[ContainerRecord]:
     """The project's containers, stopped ones included: one engine round trip."""
     records = ctx.docker.container_records(
-        all=True, filters={"label": [f"{PROJECT_LABEL}={project}"]}
+        all=True, filters={"label": [f"{COMPOSE_PROJECT}={project}"]}
     )
-    return sorted(records, key=lambda r: (r.labels.get(SERVICE_LABEL, ""), r.name))
+    return sorted(records, key=lambda r: (r.labels.get(COMPOSE_SERVICE, ""), r.name))
 
 
 def _of_service(
@@ -115,9 +114,9 @@ def _of_service(
         raise NotFound(f"compose project {project!r} has no containers; bring it up first")
     if service is None:
         return records
-    chosen = [r for r in records if r.labels.get(SERVICE_LABEL) == service]
+    chosen = [r for r in records if r.labels.get(COMPOSE_SERVICE) == service]
     if not chosen:
-        services = sorted({r.labels.get(SERVICE_LABEL, "?") for r in records})
+        services = sorted({r.labels.get(COMPOSE_SERVICE, "?") for r in records})
         raise NotFound(
             f"project {project!r} has no containers for service {service!r}; "
             f"its services: {', '.join(services)}"
@@ -129,7 +128,7 @@ def _container(record: ContainerRecord) -> ComposeContainer:
     return ComposeContainer(
         id=record.id[:12],
         name=record.name,
-        service=record.labels.get(SERVICE_LABEL, ""),
+        service=record.labels.get(COMPOSE_SERVICE, ""),
         state=record.state,
         status=record.status,
         image=record.image,
@@ -139,7 +138,7 @@ def _container(record: ContainerRecord) -> ComposeContainer:
 
 def _container_lines(records: list[ContainerRecord]) -> list[str]:
     return [
-        f"{r.name} ({r.id[:12]}), service {r.labels.get(SERVICE_LABEL, '?')}, is {r.state}"
+        f"{r.name} ({r.id[:12]}), service {r.labels.get(COMPOSE_SERVICE, '?')}, is {r.state}"
         for r in records
     ]
 
@@ -289,10 +288,10 @@ def compose_ps(
             services=_file_services(project),
             containers=[_container(r) for r in records],
         )
-    records = ctx.docker.container_records(all=True, filters={"label": PROJECT_LABEL})
+    records = ctx.docker.container_records(all=True, filters={"label": COMPOSE_PROJECT})
     counts: dict[str, list[int]] = {}
     for record in records:
-        total_running = counts.setdefault(record.labels.get(PROJECT_LABEL, ""), [0, 0])
+        total_running = counts.setdefault(record.labels.get(COMPOSE_PROJECT, ""), [0, 0])
         total_running[0] += 1
         total_running[1] += record.state == "running"
     def summary(name: str, project: ComposeProject | None) -> ComposeProjectSummary:
@@ -427,7 +426,7 @@ def _plan_down(ctx: ToolContext, args: ComposeDownInput) -> ActionPlan:
     project = _project(ctx, args.project)
     cli = detect_cli()
     records = _records(ctx, project.name)
-    label = {"label": f"{PROJECT_LABEL}={project.name}"}
+    label = {"label": f"{COMPOSE_PROJECT}={project.name}"}
     networks = ctx.docker.network_records(filters=label)
     volumes: list[dict[str, Any]] = []
     if args.volumes:

@@ -8,6 +8,7 @@ from typing import Any
 from tools.catalogue import ToolContext, tool
 from tools.errors import Conflict, InvalidArguments
 from tools.guard.policy import Risk
+from tools.labels import COMPOSE_PROJECT
 from tools.manager import ContainerRecord, redact_env, wait_for_state
 from tools.plan import ActionPlan, Target
 from tools.schemas import (
@@ -51,7 +52,7 @@ def _impact(record: ContainerRecord, records: list[ContainerRecord]) -> list[str
         lines.append("publishes " + ", ".join(record.ports))
     for mount in record.mounts:
         lines.append(f"{mount.type} {mount.source} mounted at {mount.destination}")
-    project = record.labels.get("com.docker.compose.project")
+    project = record.labels.get(COMPOSE_PROJECT)
     if project:
         lines.append(f"part of compose project {project!r}")
     user_networks = [n for n in record.networks if n not in ("bridge", "host", "none")]

@@ -13,16 +13,16 @@ from tools.compose_cli import ComposeFailed
 from tools.errors import EngineTimeout, NotFound
 from tools.guard.compose_config import compose_violations, notable_options
 from tools.guard.policy import Risk
+from tools.labels import SWARM_STACK
 from tools.manager import cap_text
 from tools.plan import ActionPlan, Target
 from tools.schemas import ActionResult, StackDeployInput, StackRemoveInput
 
-STACK_LABEL = "com.docker.stack.namespace"
 TIMEOUT = 180.0
 
 
 def _services(ctx: ToolContext, stack: str) -> list[dict[str, Any]]:
-    return ctx.docker.services(filters={"label": f"{STACK_LABEL}={stack}"})
+    return ctx.docker.services(filters={"label": f"{SWARM_STACK}={stack}"})
 
 
 def _service_target(service: dict[str, Any]) -> Target:

@@ -32,6 +32,7 @@ from tools.errors import (
 from tools.guard.allowlist import Violation
 from tools.guard.boundary import existing_service_violations
 from tools.guard.policy import Risk
+from tools.labels import SWARM_PREFIX, SWARM_TASK_ID
 from tools.manager import cap_text, redact_env
 from tools.plan import ActionPlan, Target
 from tools.schemas import (
@@ -273,11 +274,11 @@ def service_logs(ctx: ToolContext, args: ServiceLogsInput, plan: ActionPlan) -> 
 
 def _label_line(line: str, slots: dict[str, str]) -> str:
     """'com.docker.swarm.node.id=..,com.docker.swarm.task.id=T msg' -> 'name.slot | msg'."""
-    if not line.startswith("com.docker.swarm."):
+    if not line.startswith(SWARM_PREFIX):
         return line
     details, _, message = line.partition(" ")
     fields = dict(part.partition("=")[::2] for part in details.split(","))
-    task = fields.get("com.docker.swarm.task.id", "")
+    task = fields.get(SWARM_TASK_ID, "")
     return f"{slots.get(task, task[:12])} | {message}"
 
 

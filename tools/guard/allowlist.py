@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.guard.container_config import SAFE_CAPABILITIES, sensitive_path_reason
-
-RESERVED_LABEL_PREFIX = "dockerdeployer."
+from tools.labels import RESERVED_LABEL_PREFIX
 
 Lookup = Callable[[str], dict[str, Any] | None]
 

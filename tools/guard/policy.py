@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from tools.labels import PROTECT_LABEL, SELF_LABEL
 from tools.plan import ActionPlan, Target
 
 
@@ -30,10 +31,6 @@ class Role(StrEnum):
 
 
 REQUIRED_ROLE = {Risk.READ: Role.VIEWER, Risk.CHANGE: Role.OPERATOR, Risk.DESTRUCTIVE: Role.ADMIN}
-
-# The assistant labels its own containers with this; they are protected whatever the settings.
-SELF_LABEL = "dockerdeployer.self"
-PROTECT_LABEL = "dockerdeployer.protected"
 
 
 @dataclass(frozen=True)

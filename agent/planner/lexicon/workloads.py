@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from agent.planner.lexicon._build import words
 from agent.planner.lexicon.hosts import HOST_NOUNS
-
-COMPOSE_PROJECT = "com.docker.compose.project"
-COMPOSE_SERVICE = "com.docker.compose.service"
-SWARM_SERVICE = "com.docker.swarm.service.name"
-SWARM_STACK = "com.docker.stack.namespace"
+from tools.labels import COMPOSE_PROJECT, COMPOSE_SERVICE, SWARM_SERVICE, SWARM_STACK  # noqa: F401
 
 PROJECT_WORDS = words("project projects compose compose-up compose-down docker-compose")
 STACK_WORDS = words("stack stacks")
