@@ -292,7 +292,9 @@ class ToolGateway:
             audit["host"] = host
             plan = spec.plan(self.ctx_for(host), args)
         except DockerDeployerError as exc:
-            return self._settle_error("failed", actor, tool, norm, audit, exc)
+            return self._settle_error(
+                "failed", actor, tool, norm, audit, exc, read=risk is Risk.READ
+            )
         return spec, args, norm, risk, plan
 
     def _settle(
@@ -306,11 +308,16 @@ class ToolGateway:
         *,
         error_code: ErrorCode | None = None,
         record: dict[str, Any] | None = None,
+        read: bool = False,
         **outcome: Any,
     ) -> CallOutcome:
-        """The one exit: write the audit row for `event` and build the caller's outcome."""
-        fields = {**audit, "message": message, **(record or {})}
-        self.audit.record(event, actor, tool, args, **fields)
+        """The one exit: audit `event` and build the caller's outcome. A read that ran (or
+        failed) is counted, not given a row; changes, decisions and denials each get one."""
+        if read and event in ("executed", "failed"):
+            self.audit.read(actor, tool, str(audit["host"]), ok=event == "executed")
+        else:
+            fields = {**audit, "message": message, **(record or {})}
+            self.audit.record(event, actor, tool, args, **fields)
         status = EVENT_STATUS[event]
         if status == "denied" and error_code is None:
             error_code = ErrorCode.DENIED
@@ -324,10 +331,13 @@ class ToolGateway:
         args: dict[str, Any],
         audit: dict[str, Any],
         exc: DockerDeployerError,
+        read: bool = False,
     ) -> CallOutcome:
         """A refusal by policy is `denied` whatever stage raised it; anything else is `event`."""
         event = "denied" if isinstance(exc, PolicyDenied) else event
-        return self._settle(event, actor, tool, args, audit, exc.message, error_code=exc.code)
+        return self._settle(
+            event, actor, tool, args, audit, exc.message, error_code=exc.code, read=read
+        )
 
     def _everywhere(
         self,
@@ -349,10 +359,12 @@ class ToolGateway:
         if down and not merged and len(down) == len(self._contexts):
             return self._settle(
                 "failed", actor, spec.name, norm, audit, message,
-                error_code=ErrorCode.ENGINE_UNAVAILABLE,
+                error_code=ErrorCode.ENGINE_UNAVAILABLE, read=True,
             )
         everywhere = {**audit, "host": ALL_HOSTS}
-        return self._settle("executed", actor, spec.name, norm, everywhere, message, result=merged)
+        return self._settle(
+            "executed", actor, spec.name, norm, everywhere, message, result=merged, read=True
+        )
 
     def _execute(
         self,
@@ -370,14 +382,17 @@ class ToolGateway:
             **audit, "approval_id": approval_id, "approver": approver,
             "targets": plan.target_ids(),
         }  # fmt: skip
+        read = spec.risk_for(args) is Risk.READ
         try:
             # Only what the plan showed (and an admin approved) may be carried over.
             with carrying(plan.carried):
                 result = to_jsonable(spec.run(ctx, args, plan))
         except DockerDeployerError as exc:  # the engine boundary's refusal comes back denied
-            return self._settle_error("failed", actor, spec.name, norm, audit, exc)
+            return self._settle_error("failed", actor, spec.name, norm, audit, exc, read=read)
         message = result.get("message", "done") if isinstance(result, dict) else "done"
-        return self._settle("executed", actor, spec.name, norm, audit, message, result=result)
+        return self._settle(
+            "executed", actor, spec.name, norm, audit, message, result=result, read=read
+        )
 
     # --- approvals --------------------------------------------------------------------------------
 

@@ -81,8 +81,21 @@ class ContainerRecord:
     created: int
     labels: dict[str, str]
     ports: list[str]
-    mounts: list[MountInfo]
+    raw_mounts: list[dict[str, Any]] = field(default_factory=list, repr=False)
     networks: list[str] = field(default_factory=list)
+
+    @property
+    def mounts(self) -> list[MountInfo]:
+        """Built on demand: a listing of hundreds of containers never needs them."""
+        return [
+            MountInfo(
+                type=m.get("Type", ""),
+                source=m.get("Name") or m.get("Source", ""),
+                destination=m.get("Destination", ""),
+                rw=bool(m.get("RW", True)),
+            )
+            for m in self.raw_mounts
+        ]
 
     @classmethod
     def from_api(cls, raw: dict[str, Any]) -> ContainerRecord:
@@ -97,15 +110,7 @@ class ContainerRecord:
             created=int(raw.get("Created", 0)),
             labels=raw.get("Labels") or {},
             ports=format_ports(raw.get("Ports") or []),
-            mounts=[
-                MountInfo(
-                    type=m.get("Type", ""),
-                    source=m.get("Name") or m.get("Source", ""),
-                    destination=m.get("Destination", ""),
-                    rw=bool(m.get("RW", True)),
-                )
-                for m in raw.get("Mounts") or []
-            ],
+            raw_mounts=list(raw.get("Mounts") or []),
             networks=sorted((raw.get("NetworkSettings") or {}).get("Networks") or {}),
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation.db import Base, utcnow
@@ -54,3 +54,22 @@ class AuditRow(Base):
     request: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
     targets: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AuditReadRow(Base):
+    """Reads, counted per hour, actor, tool and host: a page refreshing every 5 s must not
+    drown the changes, decisions and denials that `audit` keeps one row each."""
+
+    __tablename__ = "audit_reads"
+    __table_args__ = (UniqueConstraint("bucket", "actor", "tool", "host", name="uq_audit_reads"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bucket: Mapped[datetime] = mapped_column(index=True)  # the hour the reads fell in (UTC)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    tool: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(128))
+    executed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    first_ts: Mapped[datetime]
+    last_ts: Mapped[datetime]

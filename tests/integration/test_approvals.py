@@ -254,15 +254,18 @@ def test_a_failed_execution_is_audited_as_failed(
     assert events(gateway, proposal.approval["id"]) == ["approved", "failed", "proposed"]
 
 
-def test_audit_rows_for_denied_and_read_calls(gateway, make_container, viewer, admin):
+def test_denials_get_a_row_and_reads_are_counted(gateway, make_container, viewer, admin):
     container = make_container("audit")
     gateway.call(viewer, "stop_container", {"container": container.name})
-    gateway.call(viewer, "inspect_container", {"container": container.name})
+    for _ in range(3):
+        gateway.call(viewer, "inspect_container", {"container": container.name})
+    gateway.call(viewer, "inspect_container", {"container": "no-such-container-here"})
     [denied] = gateway.audit.query(event="denied")
     assert denied.actor == "victor" and denied.tool == "stop_container"
     assert "role viewer may not run stop_container" in (denied.message or "")
-    [read] = gateway.audit.query(tool="inspect_container")
-    assert read.event == "executed"
+    assert gateway.audit.query(tool="inspect_container") == []  # no row per read
+    [reads] = gateway.audit.read_counts(actor="victor")
+    assert (reads.tool, reads.executed, reads.failed) == ("inspect_container", 3, 1)
 
 
 def test_call_ids_make_a_proposal_idempotent(gateway, make_container, docker_client, admin):
