@@ -10,24 +10,30 @@ its containers at the end, also on Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+import httpx
+import uvicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dockerdeployer.wiring import build_gateway  # noqa: E402
+from api.main import create_app  # noqa: E402
+from dockerdeployer.wiring import build_gateway, build_services  # noqa: E402
 from foundation.settings import Settings  # noqa: E402
 from tools.engine import Engine  # noqa: E402
 from tools.guard.policy import Actor, Role  # noqa: E402
@@ -35,6 +41,33 @@ from tools.manager import DockerManager  # noqa: E402
 
 IMAGE = "dockerdeployer-test/busybox:1"
 LABEL = "ddbench.run"
+
+
+@contextlib.contextmanager
+def live_api(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
+    """The real API on loopback (uvicorn, one worker), signed in as a viewer."""
+    services = build_services(settings, gateway=build_gateway(settings, engine=engine))
+    services.accounts.add_user("bench", "bench-password-1234", "viewer")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False, lifespan="off")  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    token = httpx.post(f"{base}/api/auth/login",
+                       json={"username": "bench", "password": "bench-password-1234"}).json()
+    try:
+        with httpx.Client(base_url=base, timeout=120,
+                          headers={"Authorization": f"Bearer {token['access_token']}"}) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def create_containers(client: docker.DockerClient, run_id: str, count: int, workers: int) -> None:
@@ -112,6 +145,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as home:
             settings = Settings(home=Path(home), _env_file=None)  # type: ignore[call-arg]
             gateway = build_gateway(settings, engine=engine)
+            api = contextlib.ExitStack()
+            http = api.enter_context(live_api(settings, engine))
             viewer = Actor("bench", Role.VIEWER)
             url = client.api._url("/containers/json")
 
@@ -128,6 +163,11 @@ def main() -> int:
                 assert outcome.status == "executed", outcome.message
                 return len(outcome.result)
 
+            def ours_api() -> int:
+                response = http.get("/api/containers", params={"all": "true"})
+                response.raise_for_status()
+                return len(response.json())
+
             def sdk() -> int:
                 # It inspects each listed container; one removed meanwhile (by anyone on the
                 # engine) makes it raise NotFound. Retry rather than abort the benchmark.
@@ -142,6 +182,7 @@ def main() -> int:
                 ("engine GET /containers/json", raw),
                 ("ours: DockerManager.list_containers", ours_manager),
                 ("ours: gateway list_containers (+audit)", ours_gateway),
+                ("ours: API GET /api/containers?all=true", ours_api),
             ]
             slow = [("docker SDK containers.list(all=True)", sdk)]
             results = []
@@ -150,6 +191,7 @@ def main() -> int:
                     group, timed([fn for _, fn in group], runs), strict=True
                 ):
                     results.append((name, statistics.median(times), min(times), runs, size))
+            api.close()
 
         base = results[0][1]
         print(f"\nlisting {results[0][4]} containers (engine total), median of N runs")
@@ -159,7 +201,8 @@ def main() -> int:
                   f"{median / base:>7.2f}")  # fmt: skip
         print(f"\nours/raw (manager) = {results[1][1] / base:.2f}  "
               f"ours/raw (gateway) = {results[2][1] / base:.2f}  "
-              f"sdk/raw = {results[3][1] / base:.2f}")  # fmt: skip
+              f"ours/raw (API) = {results[3][1] / base:.2f}  "
+              f"sdk/raw = {results[4][1] / base:.2f}")  # fmt: skip
         return 0
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
