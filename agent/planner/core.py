@@ -31,24 +31,9 @@ from agent.planner.selection import (
     remember_mentioned,
 )
 from agent.planner.text import Token, tokenise
+from tools.catalogue import read_tools
 
-READ_TOOLS = frozenset(
-    {
-        "list_containers",
-        "inspect_container",
-        "container_logs",
-        "container_stats",
-        "list_images",
-        "list_networks",
-        "list_volumes",
-        "system_info",
-        "check_image_update",
-        "compose_ps",
-        "compose_logs",
-        "list_services",
-        "service_logs",
-    }
-)
+READ_TOOLS = read_tools()  # from the catalogue: each tool declares its risk once
 # Verbs that, said of containers, mean a container action ("take the api down" stops it).
 _CONTAINER_VERBS = {"down": "stop", "teardown": "remove"}
 

@@ -93,6 +93,11 @@ def all_tools() -> list[ToolSpec]:
     return list(CATALOGUE.values())
 
 
+def read_tools() -> frozenset[str]:
+    """The tools that change nothing, whatever their arguments (their declared risk is READ)."""
+    return frozenset(s.name for s in all_tools() if s.risk is Risk.READ and s.risk_of is None)
+
+
 def to_jsonable(result: Any) -> Any:
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")
