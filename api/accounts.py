@@ -15,7 +15,7 @@ from api.security import hash_password, verify_password
 from api.store import BotTokenRow, RevokedTokenRow, UserRow
 from foundation.db import utcnow
 from tools.errors import Conflict, InvalidArguments, NotFound
-from tools.guard.policy import Actor, Role
+from tools.guard.policy import Actor, ActorKind, Role
 
 BOT_PREFIX = "ddb_"
 _USERNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,63}$")
@@ -125,7 +125,7 @@ class Accounts:
             if row is None or row.revoked:
                 return None
             row.last_used_at = utcnow()
-            return Actor(f"bot:{row.name}", Role(row.role), kind="bot")
+            return Actor(f"bot:{row.name}", Role(row.role), kind=ActorKind.BOT)
 
     def list_tokens(self) -> list[dict[str, Any]]:
         def iso(value: datetime | None) -> str | None:

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.guard.policy import ActorKind, Role
+
 ThreadId = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -26,8 +28,8 @@ class TokenPublic(BaseModel):
 
 class MePublic(BaseModel):
     name: str
-    role: str
-    kind: str
+    role: Role
+    kind: ActorKind
 
 
 class ChatCreate(Strict):

@@ -34,7 +34,7 @@ from tools.errors import (
     PolicyDenied,
 )
 from tools.guard.boundary import carrying
-from tools.guard.policy import Actor, Policy, Risk, Role, Verdict
+from tools.guard.policy import Actor, ActorKind, Policy, Risk, Role, Verdict
 from tools.plan import ActionPlan, binding_key
 from tools.schemas import ToolInput
 
@@ -409,7 +409,7 @@ class ToolGateway:
             "approval_id": approval.id,
             "approver": approver.name,
         }
-        if approver.kind == "bot":
+        if approver.kind == ActorKind.BOT:
             raise ApprovalForbidden("bot tokens may request actions but not approve them")
         if approver.role.rank < Role(approval.required_role).rank:
             raise ApprovalForbidden(

@@ -40,4 +40,4 @@ def logout(request: Request, actor: CurrentActor, services: ServicesDep) -> Resp
 
 @router.get("/me", response_model=MePublic)
 def me(actor: CurrentActor) -> MePublic:
-    return MePublic(name=actor.name, role=actor.role.value, kind=actor.kind)
+    return MePublic(name=actor.name, role=actor.role, kind=actor.kind)

@@ -33,11 +33,18 @@ class Role(StrEnum):
 REQUIRED_ROLE = {Risk.READ: Role.VIEWER, Risk.CHANGE: Role.OPERATOR, Risk.DESTRUCTIVE: Role.ADMIN}
 
 
+class ActorKind(StrEnum):
+    """How the actor signed in: the kind of token it presented."""
+
+    USER = "user"  # a person, with a login access token
+    BOT = "bot"  # a bot token (may not approve: an approval is a person saying yes)
+
+
 @dataclass(frozen=True)
 class Actor:
     name: str
     role: Role
-    kind: str = "user"  # "user" or "bot"
+    kind: ActorKind = ActorKind.USER
 
 
 class Verdict(StrEnum):
