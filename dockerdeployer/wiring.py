@@ -1,22 +1,18 @@
 """The composition root: the one place where settings, the database, engines, the guarded
 gateway, the agent and the API are put together. Every entry point (CLI, API server, bench,
 tests) builds what it needs here; no layer below knows how the others are made.
+
+The agent and the API (langchain, fastapi, argon2 and the rest) are imported by the functions
+that build them, so a CLI command that needs only the gateway does not pay for them at start-up.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
-from agent.factory import build_assistant, model_label
-from api.accounts import Accounts
-from api.main import create_app
-from api.ratelimit import LoginLimiter
-from api.security import TokenService, load_jwt_secret
-from api.services import Services
 from foundation.db import make_sessionmaker, open_database
 from foundation.settings import Settings
 from tools.engine import Engine, is_local
@@ -25,6 +21,11 @@ from tools.guard.allowlist import Rules, canonical_roots
 from tools.guard.policy import Policy
 from tools.manager import DockerManager
 from tools.plan import Target
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from api.services import Services
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -72,7 +73,10 @@ def build_gateway(
     sessions: sessionmaker[Any] | None = None,
 ) -> ToolGateway:
     policy = Policy.from_settings(
-        settings.protected_names, settings.protected_labels, settings.auto_approve_roles
+        settings.protected_names,
+        settings.protected_labels,
+        settings.auto_approve_roles,
+        settings.second_person,
     )
     engines = (
         [engine]
@@ -99,6 +103,12 @@ def build_gateway(
 def build_services(
     settings: Settings, gateway: ToolGateway | None = None, model: Any = None
 ) -> Services:
+    from agent.factory import build_assistant, model_label
+    from api.accounts import Accounts
+    from api.ratelimit import LoginLimiter
+    from api.security import TokenService, load_jwt_secret
+    from api.services import Services
+
     gateway = gateway or build_gateway(settings)
     accounts = Accounts(gateway.approvals.sessions)
     gateway.current_role = accounts.current_role
@@ -120,4 +130,6 @@ def build_services(
 
 def build_app(settings: Settings | None = None, model: Any = None) -> FastAPI:
     """The API with everything behind it, from settings (the environment when none given)."""
+    from api.main import create_app
+
     return create_app(build_services(settings or Settings(), model=model))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="Roles whose `change` calls run without confirmation (never destructive ones).",
     )
     approval_ttl_seconds: int = Field(default=600, ge=10, le=86_400)
+    second_person: Literal["off", "destructive", "change"] = Field(
+        default="off",
+        description="Never let the requester approve their own request: for destructive "
+        "actions, for every change, or off (one person may run a homelab alone).",
+    )
 
     # Hard denials at the engine boundary (the allow-list; see the README's security notes).
     bind_roots: CsvList = Field(

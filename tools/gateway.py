@@ -420,6 +420,12 @@ class ToolGateway:
             raise ApprovalAlreadyDecided(
                 f"approval {approval.id} is already {approval.status.value}"
             )
+        if approve:  # withdrawing your own request (reject) is always allowed
+            denial = self.policy.self_approval_denial(
+                approval.requested_by, approver, Risk(approval.risk)
+            )
+            if denial:
+                raise ApprovalForbidden(denial)
         if not approve:
             if not self.approvals.transition(
                 approval.id, ApprovalStatus.PENDING, ApprovalStatus.REJECTED,

@@ -12,8 +12,9 @@ from agent.factory import build_assistant
 from foundation.db import make_sessionmaker, open_database
 from foundation.settings import Settings
 from tests.fakes.memory_engine import MemoryEngine
+from tools.errors import ApprovalForbidden
 from tools.gateway import ToolGateway
-from tools.guard.policy import Actor, Policy, Role
+from tools.guard.policy import Actor, Policy, Role, SecondPerson
 
 ADMIN = Actor("ada", Role.ADMIN)
 OPERATOR = Actor("oscar", Role.OPERATOR)
@@ -103,3 +104,43 @@ def test_the_offline_planner_proposes_and_never_runs_a_change_by_itself(settings
     read = assistant.chat(OPERATOR, "show me the logs of web")
     assert read.tool_calls[0]["tool"] == "container_logs"
     assert read.tool_calls[0]["status"] == "executed"
+
+
+@pytest.mark.parametrize(
+    ("setting", "tool", "args", "self_approval_allowed"),
+    [
+        ("off", "remove_container", {"container": "db"}, True),
+        ("destructive", "restart_container", {"container": "web"}, True),
+        ("destructive", "remove_container", {"container": "db"}, False),
+        ("change", "restart_container", {"container": "web"}, False),
+    ],
+)
+def test_a_second_person_must_approve_at_the_configured_level(
+    settings, engine, setting, tool, args, self_approval_allowed
+):
+    settings.ensure_home()
+    sessions = make_sessionmaker(open_database(settings.resolved_database_url))
+    gateway = ToolGateway({"local": engine}, Policy(second_person=SecondPerson(setting)), sessions)
+    proposal = gateway.call(ADMIN, tool, args)
+    assert proposal.status == "pending_approval"
+    approval_id = proposal.approval["id"]
+    if self_approval_allowed:
+        assert gateway.decide(approval_id, ADMIN, approve=True).status == "executed"
+        return
+    with pytest.raises(ApprovalForbidden, match="may not approve it too"):
+        gateway.decide(approval_id, ADMIN, approve=True)
+    assert gateway.approvals.get(approval_id).status.value == "pending"  # still waiting
+    second = Actor("bea", Role.ADMIN)
+    outcome = gateway.decide(approval_id, second, approve=True)
+    assert outcome.status == "executed"
+    [executed] = [e for e in gateway.audit.query() if e.event == "executed"]
+    assert (executed.actor, executed.approver) == ("ada", "bea")  # both people recorded
+
+
+def test_a_requester_may_always_withdraw_their_own_request(settings, engine):
+    settings.ensure_home()
+    sessions = make_sessionmaker(open_database(settings.resolved_database_url))
+    policy = Policy(second_person=SecondPerson.CHANGE)
+    gateway = ToolGateway({"local": engine}, policy, sessions)
+    proposal = gateway.call(OPERATOR, "stop_container", {"container": "web"})
+    assert gateway.decide(proposal.approval["id"], OPERATOR, approve=False).status == "rejected"

@@ -47,6 +47,15 @@ class Actor:
     kind: ActorKind = ActorKind.USER
 
 
+class SecondPerson(StrEnum):
+    """Who may approve a request: anyone with the role (off), or never its requester for
+    destructive actions, or for every change."""
+
+    OFF = "off"
+    DESTRUCTIVE = "destructive"
+    CHANGE = "change"
+
+
 class Verdict(StrEnum):
     ALLOW = "allow"
     NEEDS_APPROVAL = "needs_approval"
@@ -65,15 +74,35 @@ class Policy:
     protected_names: list[str] = field(default_factory=list)
     protected_labels: list[str] = field(default_factory=list)
     auto_approve_roles: set[Role] = field(default_factory=set)
+    second_person: SecondPerson = field(default_factory=lambda: SecondPerson.OFF)
 
     @classmethod
     def from_settings(
-        cls, names: Iterable[str], labels: Iterable[str], auto_roles: Iterable[str]
+        cls,
+        names: Iterable[str],
+        labels: Iterable[str],
+        auto_roles: Iterable[str],
+        second_person: str = "off",
     ) -> Policy:
         return cls(
             protected_names=list(names),
             protected_labels=list(labels),
             auto_approve_roles={Role(r) for r in auto_roles},
+            second_person=SecondPerson(second_person),
+        )
+
+    def self_approval_denial(self, requester: str, approver: Actor, risk: Risk) -> str | None:
+        """Why the approver may not approve this request (they asked for it themselves and the
+        second-person rule covers its risk), or None."""
+        if approver.name != requester or self.second_person is SecondPerson.OFF:
+            return None
+        covered = self.second_person is SecondPerson.CHANGE or risk is Risk.DESTRUCTIVE
+        if not covered or risk is Risk.READ:
+            return None
+        return (
+            f"{approver.name} asked for this {risk.value} action and may not approve it too: "
+            f"another person with the role must (DOCKERDEPLOYER_SECOND_PERSON="
+            f"{self.second_person.value})"
         )
 
     def protection_reason(self, target: Target) -> str | None:
