@@ -241,7 +241,9 @@ class ToolGateway:
         spec, args, norm, risk, plan = prepared
         if plan is None:  # a read on every host
             return self._everywhere(actor, spec, args, norm, audit)
-        decision = self.policy.decide(actor, spec.name, risk, plan, tainted=tainted)
+        decision = self.policy.decide(
+            actor, spec.name, risk, plan, tainted=tainted, private=spec.private
+        )
         if decision.verdict is Verdict.DENY:
             return self._settle("denied", actor, tool, norm, audit, decision.reason)
         allowed_unrun = propose_only and decision.verdict is Verdict.ALLOW

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,6 +43,7 @@ from tools.schemas import (
     SystemInfo,
     VolumeSummary,
 )
+from tools.timeparse import parse_since
 
 T = TypeVar("T")
 # What a spawned CLI inherits from our environment: how to find itself and its config, never
@@ -65,7 +66,6 @@ def cli_env(docker_host: str) -> dict[str, str]:
     env["DOCKER_HOST"] = docker_host
     return env
 _SECRET_KEY = re.compile(r"(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE)", re.IGNORECASE)
-_SINCE = re.compile(r"^(\d+)\s*([smhd])$")
 
 
 @dataclass
@@ -145,27 +145,6 @@ def format_ports(ports: Iterable[dict[str, Any]]) -> list[str]:
         if text not in seen:
             seen.append(text)
     return seen
-
-
-def parse_since(since: str | None) -> int | None:
-    """'10m' / '2h' / '1d' / ISO time -> epoch seconds (what the engine's `since` takes)."""
-    if not since:
-        return None
-    text = since.strip()
-    match = _SINCE.match(text.lower())
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        seconds = amount * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-        return int((datetime.now(UTC) - timedelta(seconds=seconds)).timestamp())
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidArguments(
-            f"since={since!r} is not a duration like '10m', '2h', '1d' or an ISO time"
-        ) from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
 
 
 def cap_text(text: str, limit: int) -> tuple[str, bool]:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from tools.timeparse import check_since
+
 _NAME_RE = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 _IMAGE_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._/:@+-]*$")
 _MAX_REF = 255
@@ -76,7 +78,7 @@ class InspectContainerInput(ContainerInput):
 
 class ContainerLogsInput(ContainerInput):
     tail: int = Field(default=100, ge=1, le=10_000, description="Last N lines.")
-    since: str | None = Field(
+    since: Annotated[str | None, AfterValidator(check_since)] = Field(
         default=None, max_length=40, description="Only newer lines: '10m', '2h', '1d' or ISO time."
     )
     grep: str | None = Field(

@@ -144,3 +144,14 @@ def test_a_requester_may_always_withdraw_their_own_request(settings, engine):
     gateway = ToolGateway({"local": engine}, policy, sessions)
     proposal = gateway.call(OPERATOR, "stop_container", {"container": "web"})
     assert gateway.decide(proposal.approval["id"], OPERATOR, approve=False).status == "rejected"
+
+
+def test_the_logs_of_a_protected_container_are_for_admins_only(gateway, engine):
+    engine.add("vault", "vault:1", labels={"dockerdeployer.protected": "true"},
+               logs=["root token: s.abcdef"])  # fmt: skip
+    for actor in (VIEWER, OPERATOR):
+        refused = gateway.call(actor, "container_logs", {"container": "vault"})
+        assert refused.status == "denied" and "only an admin" in refused.message
+        assert refused.result is None
+    assert gateway.call(ADMIN, "container_logs", {"container": "vault"}).status == "executed"
+    assert gateway.call(VIEWER, "inspect_container", {"container": "vault"}).status == "executed"

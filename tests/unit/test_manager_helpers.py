@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from tools.engine import Engine
 from tools.errors import ContainerNotFound, InvalidArguments
@@ -14,10 +15,11 @@ from tools.manager import (
     cap_text,
     format_ports,
     not_found_message,
-    parse_since,
     redact_env,
     split_image,
 )
+from tools.schemas import ContainerLogsInput
+from tools.timeparse import parse_since
 
 
 def record(name: str, container_id: str) -> ContainerRecord:
@@ -104,3 +106,21 @@ def test_format_ports_folds_ipv6_duplicates():
         {"PrivatePort": 53, "Type": "udp"},
     ]
     assert format_ports(ports) == ["0.0.0.0:8080->80/tcp", "53/udp"]
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["99999999999d", "9" * 36 + "s", "0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00",
+     "9999-12-31T23:59:59-14:00", "3651d", "1969-12-31T23:59:59Z", "soon", "10x"],
+)  # fmt: skip
+def test_since_values_that_would_overflow_or_make_no_sense_are_a_clear_error(since):
+    with pytest.raises(InvalidArguments, match="since="):
+        parse_since(since)
+    with pytest.raises(ValidationError, match="since"):
+        ContainerLogsInput(container="web", since=since)
+
+
+def test_since_bounds_that_make_sense_are_kept():
+    assert parse_since("3650d") is not None
+    assert parse_since("1970-01-01T00:00:00Z") == 0
+    assert ContainerLogsInput(container="web", since="15m").since == "15m"

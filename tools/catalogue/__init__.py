@@ -45,6 +45,7 @@ class ToolSpec:
     plan: Planner
     risk_of: Callable[[Any], Risk] | None = None  # when arguments change the risk
     needs: str | None = None  # "swarm" | "compose": offered to a model only where available
+    private: bool = False  # returns a target's own output (logs): of a protected one, admins only
 
     def risk_for(self, args: Any) -> Risk:
         return self.risk_of(args) if self.risk_of else self.risk
@@ -68,12 +69,13 @@ def tool(
     *,
     risk_of: Callable[[Any], Risk] | None = None,
     needs: str | None = None,
+    private: bool = False,
 ) -> Callable[[Runner], Runner]:
     """Register a tool function under its own name (the public tool name)."""
 
     def register(fn: Runner) -> Runner:
         CATALOGUE[fn.__name__] = ToolSpec(
-            fn.__name__, risk, input_model, fn, plan or _no_plan, risk_of, needs
+            fn.__name__, risk, input_model, fn, plan or _no_plan, risk_of, needs, private
         )
         return fn
 

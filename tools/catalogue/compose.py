@@ -318,7 +318,7 @@ def _plan_logs(ctx: ToolContext, args: ComposeLogsInput) -> ActionPlan:
     return ActionPlan(summary="read", targets=[container_target(r) for r in records])
 
 
-@tool(Risk.READ, ComposeLogsInput, _plan_logs, needs="compose")
+@tool(Risk.READ, ComposeLogsInput, _plan_logs, needs="compose", private=True)
 def compose_logs(ctx: ToolContext, args: ComposeLogsInput, plan: ActionPlan) -> ComposeLogsResult:
     """Recent log lines of a compose project's containers (or one service's), each line
     prefixed with its container."""

@@ -103,7 +103,7 @@ def inspect_container(
     return ctx.docker.inspect_container(_target(plan).id)
 
 
-@tool(Risk.READ, ContainerLogsInput, _resolve_only)
+@tool(Risk.READ, ContainerLogsInput, _resolve_only, private=True)
 def container_logs(ctx: ToolContext, args: ContainerLogsInput, plan: ActionPlan) -> LogsResult:
     """Recent log lines of a container (stdout and stderr), optionally filtered."""
     target = _target(plan)

@@ -254,7 +254,7 @@ def _plan_read(ctx: ToolContext, args: ServiceLogsInput) -> ActionPlan:
     return ActionPlan(summary="read", targets=[target])
 
 
-@tool(Risk.READ, ServiceLogsInput, _plan_read, needs="swarm")
+@tool(Risk.READ, ServiceLogsInput, _plan_read, needs="swarm", private=True)
 def service_logs(ctx: ToolContext, args: ServiceLogsInput, plan: ActionPlan) -> ServiceLogsResult:
     """Recent log lines of a Swarm service's tasks."""
     target = plan.targets[0]

@@ -136,9 +136,16 @@ class Policy:
         return None
 
     def decide(
-        self, actor: Actor, tool: str, risk: Risk, plan: ActionPlan, tainted: bool = False
+        self,
+        actor: Actor,
+        tool: str,
+        risk: Risk,
+        plan: ActionPlan,
+        tainted: bool = False,
+        private: bool = False,
     ) -> Decision:
-        """`tainted`: the request follows untrusted text (logs, labels) the model has read."""
+        """`tainted`: the request follows untrusted text (logs, labels) the model has read.
+        `private`: the tool returns its target's own output (logs)."""
         required = REQUIRED_ROLE[risk]
         denial = self.role_denial(actor, tool, risk)
         if denial is not None:
@@ -150,6 +157,13 @@ class Policy:
                 reason = self.protection_reason(target)
                 if reason:
                     return Decision(Verdict.DENY, f"{reason}: no tool may change it", required)
+        if private and actor.role is not Role.ADMIN:
+            for target in plan.targets:
+                reason = self.protection_reason(target)
+                if reason:
+                    return Decision(
+                        Verdict.DENY, f"{reason}: only an admin may read its output", Role.ADMIN
+                    )
         if plan.carried and risk is not Risk.READ:
             # An object made elsewhere with options the assistant refuses: only an admin may
             # act on it, always with a person's approval (never auto-approved).
