@@ -12,7 +12,7 @@ from agent.planner.run_options import run_spec
 from agent.planner.selection import Clarify, PlanContext, names_container, select
 from agent.planner.slots import choose_image, image_refs
 from agent.planner.targets import image_base, is_candidate, match_word, name_parts, target_words
-from agent.planner.text import Token
+from agent.planner.text import Clause
 
 _VERB_TOOLS = {
     "restart": "restart_container",
@@ -24,20 +24,22 @@ _MAX_TIMEOUT = 600  # the schema's limit, in seconds
 _NAME_SANITISE_RE = re.compile(r"[^a-zA-Z0-9_.-]")
 
 
-def container_action(verb: str, clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
+def container_action(verb: str, clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     """restart / stop / start / remove: one call per target container."""
     if verb == "start" and _wants_new_container(clause, ctx):
         return run(clause, ctx)
     extra: dict[str, Any] = {}
-    for token in clause:
-        if verb == "remove" and token.norm in lx.FORCE_WORDS:
+    if verb == "remove":
+        forced = [t for t in clause if t.norm in lx.FORCE_WORDS]
+        if forced:
             extra["force"] = True
-            token.used = True
-        if verb == "stop" and token.norm in lx.NO_GRACE_WORDS:
-            extra["timeout"] = 0  # "kill" means no grace period, like `docker kill`
-    timeout = _timeout(clause) if verb in ("stop", "restart") else None
-    if timeout is not None:
-        extra["timeout"] = timeout
+            clause = clause.take(*forced)
+    if verb == "stop" and any(t.norm in lx.NO_GRACE_WORDS for t in clause):
+        extra["timeout"] = 0  # "kill" means no grace period, like `docker kill`
+    if verb in ("stop", "restart"):
+        timeout, clause = _timeout(clause)
+        if timeout is not None:
+            extra["timeout"] = timeout
     target_words_ = target_words(clause, ctx.known)
     targets = select(verb, target_words_, ctx)
     if verb == "remove" and target_words_.quantified and not extra.get("force"):
@@ -51,20 +53,20 @@ def container_action(verb: str, clause: list[Token], ctx: PlanContext) -> list[P
     return [PlannedCall(_VERB_TOOLS[verb], {**ctx.container_args(c), **extra}) for c in targets]
 
 
-def _timeout(clause: list[Token]) -> int | None:
+def _timeout(clause: Clause) -> tuple[int | None, Clause]:
+    """'stop web -t 5', 'restart api with timeout 30'; and the clause with those words taken."""
     for i, token in enumerate(clause[:-1]):
         if token.norm in lx.TIMEOUT_FLAGS and clause[i + 1].norm.isdigit():
-            token.used = clause[i + 1].used = True
-            return min(int(clause[i + 1].norm), _MAX_TIMEOUT)
-    return None
+            return min(int(clause[i + 1].norm), _MAX_TIMEOUT), clause.take_at(i, i + 1)
+    return None, clause
 
 
-def _wants_new_container(clause: list[Token], ctx: PlanContext) -> bool:
+def _wants_new_container(clause: Clause, ctx: PlanContext) -> bool:
     """'start a redis on 6379' creates a container; 'start the worker' starts an existing one."""
     verb_at = next((i for i, t in enumerate(clause) if t.kind == "verb"), -1)
     if verb_at + 1 < len(clause) and clause[verb_at + 1].norm in lx.NEW_CONTAINER_WORDS:
         return True
-    spec = run_spec([dataclasses.replace(t) for t in clause], ctx.images)  # a trial
+    spec = run_spec(clause, ctx.images)  # a look: the clause is the same afterwards
     if spec.signals or not spec.image_token:
         return bool(spec.signals)
     image = spec.image_token
@@ -80,7 +82,7 @@ def _wants_new_container(clause: list[Token], ctx: PlanContext) -> bool:
 # --- run_container ----------------------------------------------------------------------------
 
 
-def run(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
+def run(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     spec = run_spec(clause, ctx.images, fallback_image=ctx.last_image)
     if spec.image_token is None:
         raise Clarify("Which image should I run? For example: deploy nginx on port 8080.")
@@ -135,8 +137,8 @@ def _derive_name(image: str, ctx: PlanContext) -> str:
 # --- exec_in_container ------------------------------------------------------------------------
 
 
-def exec_(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
-    command = _exec_command(clause, ctx)
+def exec_(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
+    command, clause = _exec_command(clause, ctx)
     if not command:
         raise Clarify(
             "Which command should I run, and in which container? For example: run `ls /` in web."
@@ -145,7 +147,7 @@ def exec_(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     if target_words_.empty:
         if not ctx.last:
             raise Clarify(f"Which container should I run `{command}` in?")
-        target_words_.pronoun = True  # "in the worker, run `migrate`"
+        target_words_ = dataclasses.replace(target_words_, pronoun=True)  # "in the worker, ..."
     targets = select("exec", target_words_, ctx)
     return [
         PlannedCall("exec_in_container", {**ctx.container_args(c), "command": command})
@@ -153,34 +155,30 @@ def exec_(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     ]
 
 
-def _exec_command(clause: list[Token], ctx: PlanContext) -> str | None:
-    """The command as typed: a quote, 'exec ls -la in web', or docker's 'exec web ls -la'."""
+def _exec_command(clause: Clause, ctx: PlanContext) -> tuple[str | None, Clause]:
+    """The command as typed: a quote, 'exec ls -la in web', or docker's 'exec web ls -la'; and
+    the clause with the command taken, so that what is left names the container."""
     for token in clause:
-        if token.quoted and not token.used:
-            token.used = True
-            return token.raw
+        if token.quoted and not clause.used(token):
+            return token.raw, clause.take(token)
     verb_at = next((i for i, t in enumerate(clause) if t.kind == "verb"), -1)
-    rest = [t for t in clause[verb_at + 1 :] if t.norm not in lx.EXEC_FLAGS]
+    rest = clause[verb_at + 1 :].where(lambda t: t.norm not in lx.EXEC_FLAGS)
     for k in range(len(rest) - 1, 0, -1):
         if rest[k].norm in lx.EXEC_IN_WORDS and names_container(rest[k + 1 :], ctx):
             command = [t for t in rest[:k] if t.norm not in lx.EXEC_COMMAND_FILLERS]
             if command:
-                for token in rest[: k + 1]:
-                    token.used = True
-                return " ".join(t.raw for t in command)
+                return " ".join(t.raw for t in command), clause.take(*rest[: k + 1])
     for k, token in enumerate(rest):
-        if is_candidate(token, ctx.known) and match_word(token.norm, ctx.containers):
-            command = rest[k + 1 :]
-            for token in command:
-                token.used = True
-            return " ".join(t.raw for t in command) or None
-    return None
+        if is_candidate(token, ctx.known, rest) and match_word(token.norm, ctx.containers):
+            tail = rest[k + 1 :]
+            return " ".join(t.raw for t in tail) or None, clause.take(*tail)
+    return None, clause
 
 
 # --- images and prune -------------------------------------------------------------------------
 
 
-def pull(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
+def pull(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     refs = image_refs(clause, ctx.images)
     if not refs:
         raise Clarify("Which image should I pull? For example: pull redis:7.")
@@ -192,12 +190,10 @@ def pull(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     return calls
 
 
-def remove_image(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
-    force = False
-    for token in clause:
-        if token.norm in lx.FORCE_WORDS:
-            force = token.used = True
-    refs = image_refs(clause, ctx.images)
+def remove_image(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
+    forced = [t for t in clause if t.norm in lx.FORCE_WORDS]
+    force = bool(forced)
+    refs = image_refs(clause.take(*forced), ctx.images)
     if not refs:
         raise Clarify("Which image should I remove? For example: remove image redis:6.")
     calls = []
@@ -221,7 +217,7 @@ def remove_image(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     return calls
 
 
-def prune(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
+def prune(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     """Prune what was named ('prune images'); all three kinds when nothing was."""
     said = {t.canon for t in clause if t.kind in ("noun", "state")}
     kinds = set()

@@ -30,7 +30,7 @@ from agent.planner.selection import (
     names_container,
     remember_mentioned,
 )
-from agent.planner.text import Token, tokenise
+from agent.planner.text import Clause, tokenise
 from tools.catalogue import read_tools
 
 READ_TOOLS = read_tools()  # from the catalogue: each tool declares its risk once
@@ -54,8 +54,7 @@ def build_plan(
         projects=tuple(projects),
     )
     protected = ctx.known | ctx.workload_words | {h.lower() for h in ctx.hosts}
-    tokens = tokenise(text, protected=protected)
-    mark_restart_policy(tokens)
+    tokens = mark_restart_policy(tokenise(text, protected=protected))
     batches: list[list[PlannedCall]] = []
     previous_read_only = False
     notes: list[str] = []
@@ -69,13 +68,13 @@ def build_plan(
                 continue
             ctx.next_clause = clauses[index + 1] if index + 1 < len(clauses) else None
             scope = hosts.extract(clause, ctx)
-            if scope.host is None and not scope.which:
-                scope.host = pending_host
+            clause = scope.clause  # without its host words
+            host = pending_host if scope.host is None and not scope.which else scope.host
             pending_host = None
-            if scope.host and ctx.next_clause and hosts.only_host(clause):
-                pending_host = scope.host  # "on host2, stop blog-web-1": for the next clause
+            if host and ctx.next_clause and hosts.only_host(clause):
+                pending_host = host  # "on host2, stop blog-web-1": for the next clause
                 continue
-            ctx.on_host(scope.host)
+            ctx.on_host(host)
             if scope.which:
                 calls = hosts.which_host(clause, ctx)
             else:
@@ -87,13 +86,13 @@ def build_plan(
                 if intent.action == "negated":
                     declined.append(intent.note or "")
                     continue
-                found = _calls(intent, clause, ctx)
+                found, rest = _calls(intent, clause, ctx)
                 if not found:
                     # an aside ("the api is stuck, ...") can still tell what "it" means later
                     if intent.note:
                         notes.append(intent.note)
-                    remember_mentioned(clause, ctx)
-                    deploy.remember(clause, ctx)
+                    remember_mentioned(rest, ctx)
+                    deploy.remember(rest, ctx)
                     continue
                 calls = found
             calls = hosts.apply(calls, ctx, READ_TOOLS)
@@ -114,11 +113,18 @@ def build_plan(
     return Plan(kind="calls", steps=batches)
 
 
-def _calls(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedCall] | None:
-    """The calls for one clause; None when it asks for nothing the planner can do."""
-    deployment = deploy.plan(intent, clause, ctx)
+def _calls(
+    intent: Intent, clause: Clause, ctx: PlanContext
+) -> tuple[list[PlannedCall] | None, Clause]:
+    """The calls for one clause (None when it asks for nothing the planner can do), and what
+    is left of the clause."""
+    deployment, rest = deploy.plan(intent, clause, ctx)
     if deployment is not None:
-        return deployment
+        return deployment, rest
+    return _container_calls(intent, clause, ctx), clause
+
+
+def _container_calls(intent: Intent, clause: Clause, ctx: PlanContext) -> list[PlannedCall] | None:
     if intent.action == "unknown":
         return hosts.host_question(clause, ctx) or _listing_on_host(clause, ctx)
     if intent.action == "read":
@@ -145,10 +151,10 @@ def _calls(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[Planne
             return reads.reads(intent.reads, clause, ctx)
 
 
-def _listing_on_host(clause: list[Token], ctx: PlanContext) -> list[PlannedCall] | None:
+def _listing_on_host(clause: Clause, ctx: PlanContext) -> list[PlannedCall] | None:
     """'what's on host2?': nothing else asked, so what runs there."""
     if ctx.host is None or names_container(clause, ctx):
         return None
-    if any(not t.used and t.kind == "word" for t in clause):
+    if any(not clause.used(t) and t.kind == "word" for t in clause):
         return None
     return [PlannedCall("list_containers", {})]

@@ -21,7 +21,7 @@ from agent.planner.intents import REMOVING_VOLUMES, Intent
 from agent.planner.selection import Clarify, PlanContext, Unsupported, select
 from agent.planner.slots import log_options, looks_like_image, plausible_image, tag_after
 from agent.planner.targets import image_base, target_words
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # Docker's tag grammar
 _VERSION_RE = re.compile(r"^v?\d+(\.\d+)*(-[a-z0-9.]+)?$")
@@ -34,7 +34,19 @@ _MIN_HEALTH, _MAX_HEALTH = 3, 600
 _MAX_REPLICAS = 1000
 
 
-def plan(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedCall] | None:
+def plan(
+    intent: Intent, clause: Clause, ctx: PlanContext
+) -> tuple[list[PlannedCall] | None, Clause]:
+    """The calls (None: the container handlers should take the clause), and what is left of
+    the clause: an "if it fails" condition is taken, so an aside never reads it for names."""
+    if intent.action == "rollback":
+        condition, rest = _if_it_fails(clause)
+        if condition and not wl.named(clause, ctx).naming:  # "... roll it back if it fails"
+            return _rollback_if_it_fails(ctx), rest
+    return _handle(intent, clause, ctx), clause
+
+
+def _handle(intent: Intent, clause: Clause, ctx: PlanContext) -> list[PlannedCall] | None:
     action, kinds = intent.action, intent.reads
     if action == "check_update":
         return check_update(clause, ctx)
@@ -76,20 +88,19 @@ def plan(intent: Intent, clause: list[Token], ctx: PlanContext) -> list[PlannedC
 
 
 _CONTAINER_ONLY = frozenset({"restart", "start", "run", "stop", "read", "unknown"})
-_WORKLOAD_WORDS = lx.PROJECT_WORDS | lx.STACK_WORDS | lx.SERVICE_WORDS | lx.REPLICA_WORDS
 
 
 def _mentions(clause: Sequence[Token]) -> bool:
     """Whether a clause speaks of projects, stacks, services or replicas."""
-    return any(t.norm in _WORKLOAD_WORDS for t in clause if not t.quoted)
+    return any(t.norm in lx.WORKLOAD_WORDS for t in clause if not t.quoted)
 
 
 def _norms(clause: Sequence[Token]) -> set[str]:
     return {t.norm for t in clause if not t.quoted}
 
 
-def _pronoun(clause: Sequence[Token]) -> bool:
-    return any(t.kind == "pronoun" and not t.used for t in clause)
+def _pronoun(clause: Clause) -> bool:
+    return any(t.kind == "pronoun" and not clause.used(t) for t in clause)
 
 
 # --- compose and stack calls ------------------------------------------------------------------
@@ -136,7 +147,7 @@ def _missing_project(found: wl.Named, ctx: PlanContext, verb: str) -> None:
 # --- lifecycle of projects, stacks and services ----------------------------------------------
 
 
-def restart(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def restart(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     stack = wl.chosen_stack(found, ctx)
     if stack is not None:
         return [PlannedCall("restart_service", {"service": s.name})
@@ -168,7 +179,7 @@ def _again(verb: str, ctx: PlanContext) -> list[PlannedCall] | None:
     return None
 
 
-def start(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def start(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     if "stack" in found.said and found.projects and not wl.project_running(found.projects[0], ctx):
         return stack_deploy(clause, ctx, found)
     project = wl.chosen_project(found, ctx)
@@ -195,7 +206,7 @@ def _only_project(ctx: PlanContext, verb: str) -> str:
     raise wl.unknown_project(wl.Named(), ctx, verb)
 
 
-def run(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def run(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     if "stack" in found.said and (
         found.projects or found.stacks or not _image_words(clause, found)
     ):
@@ -209,16 +220,16 @@ def run(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedC
     return None
 
 
-def _image_words(clause: Sequence[Token], found: wl.Named) -> bool:
+def _image_words(clause: Clause, found: wl.Named) -> bool:
     """Whether the clause names an image besides the project ("deploy shop/api:2")."""
     return any(
         looks_like_image(t) and (":" in t.norm or "/" in t.norm)
         for t in clause
-        if t not in found.project_tokens and not t.used
+        if t not in found.project_tokens and not clause.used(t)
     )
 
 
-def stack_deploy(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
+def stack_deploy(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
     """'deploy the shop stack', 'deploy the monitoring project as stack mon'."""
     project = found.projects[0] if found.projects else None
     if project is None:
@@ -239,13 +250,12 @@ def _word_after(clause: Sequence[Token], markers: frozenset[str]) -> str | None:
             if following.norm in lx.STACK_NAME_MARKERS:
                 continue
             if following.kind == "word" and re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", following.norm):
-                following.used = True
                 return following.norm
             break
     return None
 
 
-def stop(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def stop(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     stack = wl.chosen_stack(found, ctx)
     if stack is not None and stack not in ctx.projects:
         raise Clarify(
@@ -261,7 +271,7 @@ def stop(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[Planned
     return None
 
 
-def down(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def down(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     """'take down the shop project (and its volumes)'; for containers it means stop/remove."""
     stack = wl.chosen_stack(found, ctx)
     if stack is not None:
@@ -303,7 +313,7 @@ def _no_container_volumes(clause: Sequence[Token], ctx: PlanContext, found: wl.N
     )
 
 
-def remove(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def remove(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     if "stack" in found.said:
         if found.stacks:
             return [PlannedCall("stack_remove", {"stack": found.stacks[0]})]
@@ -336,9 +346,7 @@ def _with_volumes(clause: Sequence[Token], ctx: PlanContext) -> bool:
         return True
     following = ctx.next_clause
     if following and _volume_clause(following):
-        for token in following:
-            token.used = True
-        ctx.skip_next = True
+        ctx.skip_next = True  # the next clause said only this
         return True
     return False
 
@@ -380,19 +388,19 @@ class ImageSpec:
 
 
 def update(
-    clause: list[Token], ctx: PlanContext, found: wl.Named, *, redeploy: bool = False
+    clause: Clause, ctx: PlanContext, found: wl.Named, *, redeploy: bool = False
 ) -> list[PlannedCall]:
-    for token in clause:
-        if token.norm in lx.UPDATE_SET_VERBS:
-            token.used = True
-    conditional_rollback = _if_it_fails(clause)
-    replicas = _replicas(clause)
-    env = _env(clause)
-    timeout = _health_timeout(clause)
+    clause = clause.take(*(t for t in clause if t.norm in lx.UPDATE_SET_VERBS))
+    conditional_rollback, clause = _if_it_fails(clause)
+    replicas, clause = _replicas(clause)
+    env, clause = _env(clause)
+    timeout, clause = _health_timeout(clause)
     if timeout is None and ctx.next_clause and _health_clause(ctx.next_clause):
-        timeout = _health_timeout(ctx.next_clause)  # "... and give it 90 seconds to be healthy"
+        # "... and give it 90 seconds to be healthy": the next clause said only this
+        timeout, _ = _health_timeout(ctx.next_clause)
         ctx.skip_next = timeout is not None
-    spec = image_spec(clause, ctx)
+    spec, clause = image_spec(clause, ctx)
+    found = dataclasses.replace(found, clause=clause)  # what is left of it names the targets
     if wl.chosen_stack(found, ctx) or wl.chosen_project(found, ctx, stack_words_too=False):
         raise Unsupported(
             "updating a whole compose project or stack in one step: update its containers or "
@@ -427,7 +435,7 @@ def update(
     if words_.empty and not words_.states:
         if not ctx.last:
             raise Clarify(replies.which_container("update", ctx.containers))
-        words_.pronoun = True
+        words_ = dataclasses.replace(words_, pronoun=True)
     targets = select("update", words_, ctx)
     if words_.quantified:
         targets = [c for c in targets if not wl.task_service(c)] or targets
@@ -445,7 +453,7 @@ def update(
     return calls
 
 
-def redeploy(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
+def redeploy(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
     """'redeploy web': the same tag again (pulled, recreated, health-checked); a service is
     force-updated, a project brought up, a stack deployed again."""
     stack = wl.chosen_stack(found, ctx)
@@ -489,66 +497,63 @@ def _service_update(
     return PlannedCall("update_service", args)
 
 
-def image_spec(clause: Sequence[Token], ctx: PlanContext) -> ImageSpec | None:
-    """The image an update asks for: ':v2', 'to 1.28', 'to version 2', 'to nginx:1.28'."""
+def image_spec(clause: Clause, ctx: PlanContext) -> tuple[ImageSpec | None, Clause]:
+    """The image an update asks for: ':v2', 'to 1.28', 'to version 2', 'to nginx:1.28'; and the
+    clause with its words taken."""
     for token in clause:
-        if not token.used and not token.quoted and token.norm.startswith(":"):
+        if not clause.used(token) and not token.quoted and token.norm.startswith(":"):
             if _TAG_RE.match(token.raw[1:]):
-                token.used = True
-                return ImageSpec(tag=token.raw[1:])
+                return ImageSpec(tag=token.raw[1:]), clause.take(token)
     for token in clause:  # "roll out shop/api:1.5 to the api", "upgrade web nginx:1.28"
-        if token.used or not looks_like_image(token) or token.norm in ctx.names:
+        if clause.used(token) or not looks_like_image(token) or token.norm in ctx.names:
             continue
         if ":" in token.norm or "/" in token.norm:
-            token.used = True
-            for other in clause:
-                if other.norm in lx.IMAGE_MARKERS and not other.used:
-                    other.used = True
-                    break
-            return ImageSpec(ref=token.norm)
+            clause = clause.take(token)
+            marker = next(
+                (o for o in clause if o.norm in lx.IMAGE_MARKERS and not clause.used(o)), None
+            )
+            return ImageSpec(ref=token.norm), clause.take(marker) if marker else clause
     for i, token in enumerate(clause):
-        if (
-            token.used
-            or token.quoted
-            or token.norm not in lx.IMAGE_MARKERS | lx.LOOSE_IMAGE_MARKERS
-        ):
+        if clause.used(token) or token.quoted or token.norm not in lx.ANY_IMAGE_MARKERS:
             continue
         j, marked = i + 1, False
-        while j < len(clause) and not clause[j].used and clause[j].norm in lx.IMAGE_SPEC_SKIP:
+        while (
+            j < len(clause) and not clause.used(clause[j]) and clause[j].norm in lx.IMAGE_SPEC_SKIP
+        ):
             marked = marked or clause[j].norm in lx.TAG_MARKERS
             j += 1
-        if j >= len(clause) or clause[j].used or clause[j].quoted:
+        if j >= len(clause) or clause.used(clause[j]) or clause[j].quoted:
             continue
-        spec = _spec_at(clause, j, ctx, marked=marked, loose=token.norm in lx.IMAGE_MARKERS)
+        loose = token.norm in lx.IMAGE_MARKERS
+        spec, rest = _spec_at(clause, j, ctx, marked=marked, loose=loose)
         if spec is not None:
-            for k in range(i, j + 1):
-                clause[k].used = True
-            return spec
-    return None
+            return spec, rest.take_at(*range(i, j + 1))
+    return None, clause
 
 
 def _spec_at(
-    clause: Sequence[Token], j: int, ctx: PlanContext, *, marked: bool, loose: bool
-) -> ImageSpec | None:
+    clause: Clause, j: int, ctx: PlanContext, *, marked: bool, loose: bool
+) -> tuple[ImageSpec | None, Clause]:
     token = clause[j]
     word = token.norm
     if word.startswith(":") and _TAG_RE.match(token.raw[1:]):
-        return ImageSpec(tag=token.raw[1:])
+        return ImageSpec(tag=token.raw[1:]), clause
     if word in lx.BARE_TAGS and loose:
-        return ImageSpec(tag=word)
+        return ImageSpec(tag=word), clause
     if marked and _TAG_RE.match(token.raw):
-        return ImageSpec(tag=token.raw)
+        return ImageSpec(tag=token.raw), clause
     if looks_like_image(token) and (":" in word or "/" in word):
-        return ImageSpec(ref=word)
+        return ImageSpec(ref=word), clause
     if loose and _VERSION_RE.match(word):
-        return ImageSpec(tag=token.raw)
+        return ImageSpec(tag=token.raw), clause
     container = word in ctx.names and word not in lx.KNOWN_IMAGES  # "to the api": a target
     if looks_like_image(token) and plausible_image(word, ctx.images) and not container:
-        return ImageSpec(ref=_with_tag(word, tag_after(clause, j)))
+        tag, clause = tag_after(clause, j)
+        return ImageSpec(ref=_with_tag(word, tag)), clause
     named = word in ctx.known or word in ctx.workload_words
     if loose and token.kind == "word" and _TAG_RE.match(token.raw) and not named:
-        return ImageSpec(tag=token.raw)
-    return None
+        return ImageSpec(tag=token.raw), clause
+    return None, clause
 
 
 def _with_tag(ref: str, tag: str | None) -> str:
@@ -575,20 +580,18 @@ def new_image(current: str, spec: ImageSpec) -> str | None:
     return ref
 
 
-def _health_timeout(clause: Sequence[Token]) -> int | None:
-    """'wait 60 seconds for it to be healthy', 'timeout 2m', 'a 120 second health timeout'."""
+def _health_timeout(clause: Clause) -> tuple[int | None, Clause]:
+    """'wait 60 seconds for it to be healthy', 'timeout 2m', 'a 120 second health timeout'; and
+    the clause with those words taken."""
     for i, token in enumerate(clause):
-        if token.used or token.quoted or token.norm not in lx.HEALTH_TIMEOUT_WORDS:
+        if clause.used(token) or token.quoted or token.norm not in lx.HEALTH_TIMEOUT_WORDS:
             continue
         for j in range(max(0, i - 3), i):  # the number said before: "a 90 second timeout"
             match = _SECONDS_RE.match(clause[j].norm)
-            if match and not clause[j].used:
+            if match and not clause.used(clause[j]):
                 following = clause[j + 1].norm
                 unit = match.group(2) or (following if following in lx.HEALTH_WINDOW_UNITS else "")
-                for k in range(j, i + 1):
-                    clause[k].used = True
-                seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
-                return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
+                return _window(match, unit), clause.take_at(*range(j, i + 1))
         for j in range(i + 1, min(i + 4, len(clause))):
             match = _SECONDS_RE.match(clause[j].norm)
             if not match:
@@ -598,31 +601,35 @@ def _health_timeout(clause: Sequence[Token]) -> int | None:
             if not unit and j + 1 < len(clause) and clause[j + 1].norm in lx.HEALTH_WINDOW_UNITS:
                 unit = clause[j + 1].norm
                 taken.append(j + 1)
-            for k in taken:
-                clause[k].used = True
-            seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
-            return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
+            return _window(match, unit), clause.take_at(*taken)
     for j, token in enumerate(clause):  # "give it 90 seconds to become healthy"
-        match = _SECONDS_RE.match(token.norm) if not token.used and not token.quoted else None
+        skipped = clause.used(token) or token.quoted
+        match = _SECONDS_RE.match(token.norm) if not skipped else None
         if not match:
             continue
         unit = match.group(2) or ""
+        words_taken = [token]
         if not unit and j + 1 < len(clause) and clause[j + 1].norm in lx.HEALTH_WINDOW_UNITS:
             unit = clause[j + 1].norm
-            clause[j + 1].used = True
+            words_taken.append(clause[j + 1])
         if not unit:
             continue
-        token.used = True
-        for other in clause:
-            settles = other.norm in lx.SETTLE_WORDS and other.kind != "verb"
-            if settles or other.norm in lx.SETTLE_VERBS:
-                other.used = True
-        seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
-        return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
-    return None
+        words_taken += [
+            other
+            for other in clause
+            if (other.norm in lx.SETTLE_WORDS and other.kind != "verb")
+            or other.norm in lx.SETTLE_VERBS
+        ]
+        return _window(match, unit), clause.take(*words_taken)
+    return None, clause
 
 
-def _if_it_fails(clause: Sequence[Token]) -> bool:
+def _window(match: re.Match[str], unit: str) -> int:
+    seconds = int(match.group(1)) * (60 if unit in lx.MINUTE_UNITS else 1)
+    return max(_MIN_HEALTH, min(seconds, _MAX_HEALTH))
+
+
+def _if_it_fails(clause: Clause) -> tuple[bool, Clause]:
     """'..., and if it fails roll it back': what an image update does anyway. Takes the words."""
     rolls_back = any(t.kind == "verb" and t.canon == "rollback" for t in clause)
     for i, token in enumerate(clause):
@@ -630,10 +637,8 @@ def _if_it_fails(clause: Sequence[Token]) -> bool:
             continue
         rest = clause[i:]
         if {t.norm for t in rest[:6]} & lx.CRASH_WORDS and rolls_back:
-            for other in rest:
-                other.used = True
-            return True
-    return False
+            return True, clause.take(*rest)
+    return False, clause
 
 
 def _health_clause(clause: Sequence[Token]) -> bool:
@@ -650,7 +655,7 @@ def _health_clause(clause: Sequence[Token]) -> bool:
     return bool(durations) and not named
 
 
-def remember(clause: list[Token], ctx: PlanContext) -> None:
+def remember(clause: Clause, ctx: PlanContext) -> None:
     """An aside naming one service ("the mailer update broke things, roll it back"): what a
     later "it" means."""
     if not ctx.services:
@@ -661,14 +666,15 @@ def remember(clause: list[Token], ctx: PlanContext) -> None:
         ctx.remember_services([services[0].name])
 
 
-def _env(clause: Sequence[Token]) -> dict[str, str]:
+def _env(clause: Clause) -> tuple[dict[str, str], Clause]:
     env: dict[str, str] = {}
+    taken = []
     for token in clause:
-        match = _ENV_RE.match(token.raw) if not token.used else None
+        match = _ENV_RE.match(token.raw) if not clause.used(token) else None
         if match and not _SCALE_RE.match(token.norm):
             env[match.group(1)] = match.group(2)
-            token.used = True
-    return env
+            taken.append(token)
+    return env, clause.take(*taken)
 
 
 def _number(token: Token) -> int | None:
@@ -679,36 +685,35 @@ def _number(token: Token) -> int | None:
     return lx.NUMBER_WORDS.get(token.norm)
 
 
-def _replicas(clause: Sequence[Token]) -> int | None:
+def _replicas(clause: Clause) -> tuple[int | None, Clause]:
     """'with 5 replicas', 'replicas 3', 'replicas=3'."""
     for i, token in enumerate(clause):
-        if token.used or token.quoted:
+        if clause.used(token) or token.quoted:
             continue
         assigned = token.norm.removeprefix(lx.REPLICAS_ASSIGNMENT)
         if assigned != token.norm and assigned.isdigit():
-            token.used = True
-            return _within_limit(int(assigned))
+            return _within_limit(int(assigned)), clause.take(token)
         count = _number(token)
         following = clause[i + 1].norm if i + 1 < len(clause) else ""
         if count is not None and following in lx.REPLICA_WORDS:
-            token.used = clause[i + 1].used = True
-            return _within_limit(count)
+            return _within_limit(count), clause.take_at(i, i + 1)
         if token.norm in lx.REPLICA_NOUNS and i + 1 < len(clause):
             later = next((t for t in clause[i + 1 : i + 3] if _number(t) is not None), None)
             if later is not None:
-                token.used = later.used = True
-                return _within_limit(_number(later) or 0)
-    return None
+                return _within_limit(_number(later) or 0), clause.take(token, later)
+    return None, clause
 
 
-def rollback(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
-    if not found.naming and _if_it_fails(clause):  # "... and roll it back if it fails"
-        if ctx.last_kind == "services":
-            raise Unsupported(
-                "rolling a service back automatically when its update fails: update it, then "
-                'say "roll back" if it misbehaves'
-            )
-        return []  # an image update already restores the previous container when it fails
+def _rollback_if_it_fails(ctx: PlanContext) -> list[PlannedCall]:
+    if ctx.last_kind == "services":
+        raise Unsupported(
+            "rolling a service back automatically when its update fails: update it, then "
+            'say "roll back" if it misbehaves'
+        )
+    return []  # an image update already restores the previous container when it fails
+
+
+def rollback(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
     if wl.wants_services(found, only_services_can=True):
         return [PlannedCall("rollback_service", {"service": s.name})
                 for s in wl.services(found, ctx, "rollback")]  # fmt: skip
@@ -743,11 +748,13 @@ def _no_container_rollback(name: str, ctx: PlanContext) -> str:
     )
 
 
-def scale(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
+def scale(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
     """'scale worker to 5', 'scale worker=5 mailer=2', 'run 4 replicas of worker'."""
     stack = wl.chosen_stack(found, ctx)
     if stack is not None:  # "scale the jobs stack to 2": each of its services
-        count = next((n for t in clause if (n := _number(t)) is not None and not t.used), None)
+        count = next(
+            (n for t in clause if (n := _number(t)) is not None and not clause.used(t)), None
+        )
         if count is None:
             raise Clarify(f'How many replicas should each service of {stack} run? For example: '
                           f'"scale the {stack} stack to 2".')  # fmt: skip
@@ -785,14 +792,14 @@ def scale(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[Planne
     return calls
 
 
-def _scale_groups(clause: Sequence[Token], found: wl.Named) -> list[tuple[list[Token], int | None]]:
+def _scale_groups(clause: Clause, found: wl.Named) -> list[tuple[list[Token], int | None]]:
     """Targets each followed (or preceded) by their count, in the order said."""
     groups: list[tuple[list[Token], int | None]] = []
     pending: list[Token] = []
     count_first: int | None = None
     candidates = {id(t) for t in found.words}
     for token in clause:
-        if token.used or token.quoted:
+        if clause.used(token) or token.quoted:
             continue
         match = _SCALE_RE.match(token.norm)
         if match:
@@ -827,7 +834,7 @@ def _scale_targets(targets: list[Token], found: wl.Named, ctx: PlanContext) -> l
     for token in targets:
         matches = by_token.get(id(token))
         if matches is None and token.norm:  # "worker=5": a name not among the clause's words
-            one = wl.named([token], ctx)
+            one = wl.named(Clause((token,)), ctx)
             matches = one.service_list or None
             containers.update({id(token): c for _, c in one.containers})
         if matches:
@@ -865,12 +872,12 @@ def _relative(clause: Sequence[Token], count: int | None, service: ServiceBrief)
 # --- reads ------------------------------------------------------------------------------------
 
 
-def check_update(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
+def check_update(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     """'is there a newer image for api?': a digest comparison, per container (for a Swarm
     service, one of its task containers: they all run the service's image)."""
-    for token in clause:
-        if token.norm in lx.UPDATE_CHECK_WORDS and token.kind != "pronoun":
-            token.used = True
+    clause = clause.take(
+        *(t for t in clause if t.norm in lx.UPDATE_CHECK_WORDS and t.kind != "pronoun")
+    )
     found = wl.named(clause, ctx)
     if wl.wants_services(found):
         checks = []
@@ -886,15 +893,15 @@ def check_update(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     words_ = target_words(clause, ctx.known)
     if words_.empty and not words_.states:
         if _pronoun(clause) and ctx.last:
-            words_.pronoun = True
+            words_ = dataclasses.replace(words_, pronoun=True)
         else:
-            words_.quantified = True  # "are my containers up to date?"
+            words_ = dataclasses.replace(words_, quantified=True)  # "are my containers up to date?"
     targets = select("check_update", words_, ctx)
     return [PlannedCall("check_image_update", ctx.container_args(c)) for c in targets]
 
 
 def read(
-    kinds: list[str], clause: list[Token], ctx: PlanContext, found: wl.Named
+    kinds: list[str], clause: Clause, ctx: PlanContext, found: wl.Named
 ) -> list[PlannedCall] | None:
     if kinds == ["logs"]:
         return logs(clause, ctx, found)
@@ -910,9 +917,8 @@ def read(
     return None
 
 
-def logs(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
-    trial = [dataclasses.replace(t) for t in clause]  # only a look: the container path may follow
-    options = log_options(trial, ctx.names)
+def logs(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+    options, _ = log_options(clause, ctx.names)  # only a look: the container path may follow
     if options.since or options.grep:  # only container logs filter by time and text
         if wl.chosen_project(found, ctx) is None and wl.wants_services(found):
             return _task_logs(clause, ctx, found)
@@ -936,7 +942,7 @@ def logs(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[Planned
     return None
 
 
-def _task_logs(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
+def _task_logs(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall]:
     """'errors in the worker service logs': the filtered logs of each of its tasks here."""
     names = {s.name for s in wl.services(found, ctx, "logs")}
     tasks = [c for c in ctx.containers if wl.task_service(c) in names]
@@ -945,7 +951,7 @@ def _task_logs(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[P
             "filtering a Swarm service's logs by time or text when none of its tasks runs on "
             'this host ("logs of the worker service" shows its last lines)'
         )
-    options = log_options(clause, ctx.names)
+    options, _ = log_options(clause, ctx.names)
     return [PlannedCall("container_logs", {**ctx.container_args(c), **options.args()})
             for c in tasks]  # fmt: skip
 
@@ -954,7 +960,7 @@ def _set(args: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if v is not None}
 
 
-def listing(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+def listing(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     """'list services', 'list stacks', 'list compose projects', 'status of the blog project'."""
     norms = _norms(clause)
     if found.said & {"project", "compose"}:
@@ -975,9 +981,7 @@ def listing(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[Plan
     return None
 
 
-def about_project(clause: list[Token], ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | (
-    None
-):
+def about_project(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | (None):
     """'what's in the shop project?', 'which compose projects are there?', 'show swarm
     services', 'how many replicas does worker have?': what the listings answer."""
     norms = _norms(clause)

@@ -1,9 +1,9 @@
 """Which Docker host a clause is about: "on host2", "on all hosts", "which host runs X?".
 
-The host words are taken out of the clause first (marked used), so "host2" is never read as a
-container or an image. A host that is not configured gets a question listing the ones that are;
-when the caller did not say which hosts exist, an explicit "on host2" is passed on as said and
-the tools check it.
+The host words are taken out of the clause first (`HostScope.clause` has them consumed), so
+"host2" is never read as a container or an image. A host that is not configured gets a question
+listing the ones that are; when the caller did not say which hosts exist, an explicit "on host2"
+is passed on as said and the tools check it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from agent.planner import PlannedCall, replies
 from agent.planner import lexicon as lx
 from agent.planner.selection import ALL_HOSTS, Clarify, PlanContext, names_container
 from agent.planner.targets import match_word, resolve_phrases, target_words
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 # "host3", "node-2", "db.example.com": names of machines, not of containers or images
 _HOST_LIKE_RE = re.compile(r"^(?=[a-z0-9-]*[a-z])[a-z0-9][a-z0-9-]*\d$|^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -25,48 +25,50 @@ _HOST_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _VERSION_RE = re.compile(r"^v?\d+(\.\d+)*$")
 
 
-@dataclass
+@dataclass(frozen=True)
 class HostScope:
-    host: str | None = None  # a host name, "all", or None (not said)
-    which: bool = False  # "which host runs the api?", "where is cron running?"
+    host: str | None  # a host name, "all", or None (not said)
+    which: bool  # "which host runs the api?", "where is cron running?"
+    clause: Clause  # the clause with the words that said so taken
 
 
-def extract(clause: Sequence[Token], ctx: PlanContext) -> HostScope:
+def extract(clause: Clause, ctx: PlanContext) -> HostScope:
     """Take the host words out of a clause; `Clarify` when the host named is not configured."""
-    scope = HostScope()
+    host: str | None = None
+    which = False
     for i, token in enumerate(clause):
-        if token.used or token.quoted:
+        if clause.used(token) or token.quoted:
             continue
         following = _next_content(clause, i + 1)
         if token.norm in lx.EVERYWHERE_WORDS:
-            scope.host = ALL_HOSTS
-            _take(clause, i)
+            host = ALL_HOSTS
+            clause = clause.take_at(i)
         elif (
             token.norm in lx.ALL_WORDS
             and following is not None
             and _is_host_noun(clause, following)
         ):
-            scope.host = ALL_HOSTS  # "on all hosts", "across every machine"
-            _take(clause, i, following)
-            _take_preposition(clause, i)
+            host = ALL_HOSTS  # "on all hosts", "across every machine"
+            clause = _take_preposition(clause.take_at(i, following), i)
         elif (
             token.norm in lx.WHICH_WORDS
             and following is not None
             and _is_host_noun(clause, following)
         ):
-            scope.which = True  # "which host runs the api?"
-            _take(clause, i, following)
+            which = True  # "which host runs the api?"
+            clause = clause.take_at(i, following)
         elif token.norm in lx.WHERE_WORDS and {t.norm for t in clause[i + 1 :]} & lx.WHERE_VERBS:
-            scope.which = True  # "where is cron running?"
-            _take(clause, i)
-    if scope.host is None:
-        scope.host = _named_host(clause, ctx)
-    return scope
+            which = True  # "where is cron running?"
+            clause = clause.take_at(i)
+    if host is None:
+        host, clause = _named_host(clause, ctx)
+    return HostScope(host, which, clause)
 
 
-def _next_content(clause: Sequence[Token], start: int) -> int | None:
-    for j in range(start, min(start + 3, len(clause))):
-        if clause[j].norm not in lx.HOST_LEAD_FILLERS:
+def _next_content(clause: Clause, start: int) -> int | None:
+    tokens = clause.tokens  # called for every word: index the tuple directly
+    for j in range(start, min(start + 3, len(tokens))):
+        if tokens[j].norm not in lx.HOST_LEAD_FILLERS:
             return j
     return None
 
@@ -75,29 +77,24 @@ def _is_host_noun(clause: Sequence[Token], index: int) -> bool:
     return not clause[index].quoted and clause[index].norm in lx.HOST_NOUNS
 
 
-def _take(clause: Sequence[Token], *indexes: int) -> None:
-    for i in indexes:
-        clause[i].used = True
-
-
-def _take_preposition(clause: Sequence[Token], index: int) -> None:
+def _take_preposition(clause: Clause, index: int) -> Clause:
     j = index - 1
     while j >= 0 and clause[j].norm in lx.HOST_LEAD_FILLERS:
         j -= 1
     if j >= 0 and clause[j].norm in lx.HOST_SCOPE_PREPOSITIONS:
-        clause[j].used = True
+        return clause.take_at(j)
+    return clause
 
 
-def _named_host(clause: Sequence[Token], ctx: PlanContext) -> str | None:
+def _named_host(clause: Clause, ctx: PlanContext) -> tuple[str | None, Clause]:
     configured = {h.lower(): h for h in ctx.hosts}
     for i, token in enumerate(clause):
-        if token.used or token.quoted:
+        if clause.used(token) or token.quoted:
             continue
         marked = _marked_as_host(clause, i)
         word = token.norm
         if word in configured and (marked or not _names_something(word, ctx)):
-            _take_host(clause, i)
-            return configured[word]
+            return configured[word], _take_host(clause, i)
         if not marked or not _HOST_NAME_RE.match(word) or _names_something(word, ctx):
             continue
         if token.kind != "word" or word.isdigit() or _VERSION_RE.match(word):
@@ -107,29 +104,24 @@ def _named_host(clause: Sequence[Token], ctx: PlanContext) -> str | None:
             continue
         close = _close_host(word, list(configured))
         if close is not None:
-            _take_host(clause, i)
-            return configured[close]
+            return configured[close], _take_host(clause, i)
         if ctx.hosts:
             raise Clarify(replies.unknown_host(token.raw, ctx.hosts))
-        _take_host(clause, i)
-        return token.raw  # not told which hosts exist: pass it on, the tools check it
-    return None
+        return token.raw, _take_host(clause, i)  # not told which hosts exist: the tools check it
+    return None, clause
 
 
-def _marked_as_host(clause: Sequence[Token], index: int) -> bool:
+def _marked_as_host(clause: Clause, index: int) -> bool:
     """'on host2', 'host host2', 'host2 host', 'the host2 machine'."""
+    tokens = clause.tokens  # called for every word: index the tuple directly
     j = index - 1
-    while j >= 0 and clause[j].norm in lx.HOST_LEAD_FILLERS:
+    while j >= 0 and tokens[j].norm in lx.HOST_LEAD_FILLERS:
         j -= 1
-    before = clause[j] if j >= 0 else None
-    after = clause[index + 1] if index + 1 < len(clause) else None
-    if (
-        before is not None
-        and not before.used
-        and before.norm in lx.HOST_PREPOSITIONS | lx.HOST_NOUNS
-    ):
+    before = tokens[j] if j >= 0 else None
+    after = tokens[index + 1] if index + 1 < len(tokens) else None
+    if before is not None and not clause.used(before) and before.norm in lx.HOST_MARKERS:
         return True
-    return after is not None and not after.used and after.norm in lx.HOST_NOUNS
+    return after is not None and not clause.used(after) and after.norm in lx.HOST_NOUNS
 
 
 def _names_something(word: str, ctx: PlanContext) -> bool:
@@ -149,19 +141,19 @@ def _close_host(word: str, hosts: list[str]) -> str | None:
     return best[0] if best else None
 
 
-def _take_host(clause: Sequence[Token], index: int) -> None:
-    clause[index].used = True
-    _take_preposition(clause, index)
+def _take_host(clause: Clause, index: int) -> Clause:
+    """The host name, the noun beside it and the preposition before: "on the host2 machine"."""
+    clause = _take_preposition(clause.take_at(index), index)
     for j in (index - 1, index + 1):
         if 0 <= j < len(clause) and clause[j].norm in lx.HOST_NOUNS:
-            clause[j].used = True
-            _take_preposition(clause, j)
+            clause = _take_preposition(clause.take_at(j), j)
+    return clause
 
 
 # --- requests about hosts themselves -------------------------------------------------------
 
 
-def which_host(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
+def which_host(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     """'which host runs the api?': list that container everywhere; the listing shows hosts."""
     args: dict[str, object] = {"host": ALL_HOSTS}
     phrases = target_words(clause, ctx.known).phrases
@@ -174,7 +166,7 @@ def which_host(clause: list[Token], ctx: PlanContext) -> list[PlannedCall]:
     return [PlannedCall("list_containers", args)]
 
 
-def host_question(clause: Sequence[Token], ctx: PlanContext) -> list[PlannedCall] | None:
+def host_question(clause: Clause, ctx: PlanContext) -> list[PlannedCall] | None:
     """'is host2 up?' -> system_info there; 'list hosts' -> system_info on each host."""
     norms = {t.norm for t in clause if not t.quoted}
     if ctx.host:
@@ -186,18 +178,20 @@ def host_question(clause: Sequence[Token], ctx: PlanContext) -> list[PlannedCall
                 return _each_host(ctx)  # "are all hosts up?"
             return [PlannedCall("system_info", {"host": ctx.host})]
         return None
-    unused = {t.norm for t in clause if not t.used and not t.quoted}
+    unused = {t.norm for t in clause if not clause.used(t) and not t.quoted}
     if unused & lx.HOSTS_LIST_WORDS and not names_container(clause, ctx):
-        others = [t for t in clause if not t.used and t.kind == "noun" and t.canon != "info"]
+        others = [
+            t for t in clause if not clause.used(t) and t.kind == "noun" and t.canon != "info"
+        ]
         if not others:
             return _each_host(ctx)
     return None
 
 
-def only_host(clause: Sequence[Token]) -> bool:
+def only_host(clause: Clause) -> bool:
     """Whether a clause said nothing but its host ("on host2, ...")."""
     return not any(
-        not t.used and (t.quoted or t.kind not in ("stop", "conj", "break")) for t in clause
+        not clause.used(t) and (t.quoted or t.kind not in ("stop", "conj", "break")) for t in clause
     )
 
 

@@ -12,13 +12,12 @@ import dataclasses
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from agent.planner import lexicon as lx
 from agent.planner.run_options import run_spec
 from agent.planner.slots import looks_like_image
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 REMOVING_VOLUMES = "removing volumes"  # the note of an unknown intent, which deploy reads
 
@@ -33,18 +32,24 @@ class Intent:
     note: str | None = None  # why it is unknown, when that can be said
 
 
-def mark_restart_policy(tokens: Sequence[Token]) -> None:
-    """'restart always' is a run option, not the verb restart: take it out of the verbs."""
-    for i, token in enumerate(tokens):
-        if token.kind != "verb" or token.canon != "restart":
-            continue
-        window = tokens[max(0, i - 2) : i + 3]
-        if any(t.norm in lx.RESTART_POLICY_CUES for t in window if t is not token):
-            token.kind = "slot"
+def mark_restart_policy(tokens: Sequence[Token]) -> list[Token]:
+    """'restart always' is a run option, not the verb restart: the tokens, with such a "restart"
+    a slot rather than a verb."""
+    return [_policy_or_verb(tokens, i) for i in range(len(tokens))]
 
 
-def split_clauses(tokens: Sequence[Token]) -> list[list[Token]]:
-    clauses: list[list[Token]] = []
+def _policy_or_verb(tokens: Sequence[Token], i: int) -> Token:
+    token = tokens[i]
+    if token.kind != "verb" or token.canon != "restart":
+        return token
+    window = tokens[max(0, i - 2) : i + 3]
+    if any(t.norm in lx.RESTART_POLICY_CUES for t in window if t is not token):
+        return dataclasses.replace(token, kind="slot")
+    return token
+
+
+def split_clauses(tokens: Sequence[Token]) -> list[Clause]:
+    clauses: list[Clause] = []
     current: list[Token] = []
     for i, token in enumerate(tokens):
         is_break = token.kind == "break"
@@ -55,12 +60,12 @@ def split_clauses(tokens: Sequence[Token]) -> list[list[Token]]:
             is_break = bool(current) and (starts == "verb" or (starts == "noun" and changes))
         if is_break:
             if current:
-                clauses.append(current)
+                clauses.append(Clause(tuple(current)))
             current = []
             continue
         current.append(token)
     if current:
-        clauses.append(current)
+        clauses.append(Clause(tuple(current)))
     return clauses
 
 
@@ -79,13 +84,30 @@ def _starts_clause(tokens: Sequence[Token], start: int) -> str | None:
     return None
 
 
+R = TypeVar("R")
+
+
+class fact(Generic[R]):
+    """A fact worked out the first time a rule asks, then kept on the instance (like
+    functools.cached_property, without the lock it takes on Python 3.11)."""
+
+    def __init__(self, compute: Callable[[Any], R]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, facts: Any, owner: type | None = None) -> R:
+        value = self.compute(facts)
+        facts.__dict__[self.name] = value  # found before this descriptor from now on
+        return value
+
+
 class ClauseFacts:
     """What the rules look at in one clause; each fact is worked out once, when first asked."""
 
     def __init__(
         self,
-        clause: Sequence[Token],
-        names_container: Callable[[Sequence[Token]], bool],
+        clause: Clause,
+        names_container: Callable[[Clause], bool],
         images: Sequence[str],
         container_names: Collection[str],
     ) -> None:
@@ -94,69 +116,69 @@ class ClauseFacts:
         self.images = images
         self.container_names = container_names
 
-    @cached_property
+    @fact
     def norms(self) -> set[str]:
         return {t.norm for t in self.clause if not t.quoted and t.kind != "slot"}
 
-    @cached_property
+    @fact
     def verbs(self) -> list[str]:
         return [t.canon for t in self.clause if t.kind == "verb"]
 
-    @cached_property
+    @fact
     def nouns(self) -> set[str]:
         return {t.canon for t in self.clause if t.kind == "noun"}
 
-    @cached_property
+    @fact
     def empty(self) -> bool:
         return not any(t.quoted or t.kind not in ("stop", "conj", "break") for t in self.clause)
 
-    @cached_property
+    @fact
     def lead(self) -> str:
         """The first word that is not politeness ("please can you ...")."""
         return next(
             (t.norm for t in self.clause if t.norm not in lx.POLITE_LEADS and not t.quoted), ""
         )
 
-    @cached_property
+    @fact
     def crash(self) -> bool:
         return bool(self.norms & lx.CRASH_WORDS)
 
-    @cached_property
+    @fact
     def question(self) -> str | None:
         return _question_about_action(self.clause)
 
-    @cached_property
+    @fact
     def change(self) -> str | None:
         """The change ordered: a verb, or what the words amount to ("up the shop project")."""
         return first_match(CHANGE_RULES, self)
 
-    @cached_property
+    @fact
     def verb_said(self) -> str | None:
         """The first change verb, unless a question word leads ("how many run on host2?")."""
         verb = _change_verb(self.clause)
         return None if verb == "run" and self.lead in lx.QUESTION_WORDS else verb
 
-    @cached_property
+    @fact
     def reads(self) -> list[str]:
         return _reads(self.clause, self.norms, self.verbs, self.nouns, self.names_container)
 
-    @cached_property
+    @fact
     def unsupported_action(self) -> str | None:
         norms = sorted(self.norms)
         return next((lx.UNSUPPORTED_ACTIONS[w] for w in norms if w in lx.UNSUPPORTED_ACTIONS), None)
 
-    @cached_property
+    @fact
     def unsupported(self) -> str | None:
         topics = (
             lx.UNSUPPORTED_TOPICS[w] for w in sorted(self.norms) if w in lx.UNSUPPORTED_TOPICS
         )
         return self.unsupported_action or next(topics, None)
 
-    @cached_property
+    @fact
     def bulk(self) -> bool:
         return bool(self.norms & lx.UNUSED_WORDS)
 
-    @cached_property
+    @fact
     def symptom(self) -> bool:
         """'web keeps crashing': a symptom of a container that is named, not a list question."""
         return (
@@ -306,8 +328,8 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
 
 
 def classify(
-    clause: Sequence[Token],
-    names_container: Callable[[Sequence[Token]], bool],
+    clause: Clause,
+    names_container: Callable[[Clause], bool],
     images: Sequence[str] = (),
     container_names: Collection[str] = (),
 ) -> Intent:
@@ -442,11 +464,11 @@ def _scheduled(clause: Sequence[Token]) -> bool:
 
 
 def _reads(
-    clause: Sequence[Token],
+    clause: Clause,
     norms: set[str],
     verbs: list[str],
     nouns: set[str],
-    names_container: Callable[[Sequence[Token]], bool],
+    names_container: Callable[[Clause], bool],
 ) -> list[str]:
     reads: list[str] = []
     has_grep = any(t.kind == "grep" for t in clause)
@@ -506,8 +528,7 @@ def _telegraphic_run(f: ClauseFacts) -> bool:
     """
     if f.verbs or "logs" in f.reads:
         return False
-    trial = [dataclasses.replace(token) for token in f.clause]  # the trial must not consume words
-    spec = run_spec(trial, f.images)
+    spec = run_spec(f.clause, f.images)
     image = spec.image_token or ""
     named = image in f.container_names and image not in lx.KNOWN_IMAGES
     return spec.signals > 0 and spec.image_known and not named

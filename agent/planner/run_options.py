@@ -13,16 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.planner import lexicon as lx
-from agent.planner.slots import (
-    looks_like_image,
-    next_unused,
-    plausible_image,
-    tag_after,
-    take,
-    with_tag,
-)
+from agent.planner.slots import looks_like_image, next_unused, plausible_image, tag_after, with_tag
 from agent.planner.targets import image_base
-from agent.planner.text import Token
+from agent.planner.text import Clause
 
 _PORT_MAP_RE = re.compile(r"^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5}(?:/(?:tcp|udp))?)$")
 _ARROW_RE = re.compile(r"^(\d{1,5})->(\d{1,5})$")
@@ -43,196 +36,200 @@ class RunSpec:
 
 
 def run_spec(
-    tokens: Sequence[Token], local_images: Sequence[str] = (), fallback_image: str | None = None
+    clause: Clause, local_images: Sequence[str] = (), fallback_image: str | None = None
 ) -> RunSpec:
-    """Everything a run clause says; consumes the tokens it reads. `fallback_image` is what
-    "it" means when no image is named ("pull redis:7 and run it")."""
+    """Everything a run clause says. `fallback_image` is what "it" means when no image is named
+    ("pull redis:7 and run it"). Each step takes its words from the clause it passes on, so
+    mounts and networks take their "on"/"at" before the port rules see them."""
     spec = RunSpec()
-    args = spec.args
-    _restart_policy(tokens, args)
-    _name(tokens, args)
-    _volumes(tokens, args)
-    _network(tokens, args)
-    _limits(tokens, args)
-    _security(tokens, args)
-    _env_and_labels(tokens, args)
-    _command(tokens, args)
-    host_ports = _ports(tokens)
+    args = spec.args  # filled by the steps below
+    for step in (
+        _restart_policy,
+        _name,
+        _volumes,
+        _network,
+        _limits,
+        _security,
+        _env_and_labels,
+        _command,
+    ):
+        clause = step(clause, args)
+    host_ports, clause = _ports(clause)
     # a name or a command alone does not make "logs of web containing 'x'" a deploy
     spec.signals = len(set(args) - {"name", "command"}) + len(host_ports)
-    found = _image_to_run(tokens, local_images)
+    found, clause = _image_to_run(clause, local_images)
     if found is not None:
         spec.image_index, spec.image_token = found
         spec.image_known = plausible_image(spec.image_token, local_images)
-    elif fallback_image and any(t.kind == "pronoun" for t in tokens):
+    elif fallback_image and any(t.kind == "pronoun" for t in clause):
         spec.image_token, spec.image_known = fallback_image, True
         if not host_ports:
-            host_ports = _bare_port_after(tokens, spec.image_index)
+            host_ports, clause = _bare_port_after(clause, spec.image_index)
             spec.signals += len(host_ports)
     if not host_ports and spec.image_token:
-        host_ports = _left_over_ports(tokens)
+        host_ports, clause = _left_over_ports(clause)
         spec.signals += len(host_ports)
     if host_ports:
         args["ports"] = _fill_container_ports(host_ports, spec.image_token or "")
-    for i, token in enumerate(tokens):
-        if token.norm in lx.IGNORED_RUN_FLAGS:
-            spec.signals += 1
-            take(tokens, i)
+    spec.signals += sum(t.norm in lx.IGNORED_RUN_FLAGS for t in clause)
     return spec
 
 
-def _image_to_run(tokens: Sequence[Token], local_images: Sequence[str]) -> tuple[int, str] | None:
+def _image_to_run(
+    clause: Clause, local_images: Sequence[str]
+) -> tuple[tuple[int, str] | None, Clause]:
     """The image to run, with its tag ("latest redis" -> redis:latest): the first image-like
     word, preferring one that is a known image ("spin up my nginx" -> nginx, not "my")."""
-    candidates = [i for i, t in enumerate(tokens) if not t.used and looks_like_image(t)]
-    known = [i for i in candidates if plausible_image(tokens[i].norm, local_images)]
+    candidates = [i for i, t in enumerate(clause) if not clause.used(t) and looks_like_image(t)]
+    known = [i for i in candidates if plausible_image(clause[i].norm, local_images)]
     for i in (known or candidates)[:1]:
-        token = tokens[i]
-        take(tokens, i)
-        ref = token.norm
-        tag = tag_after(tokens, i)
-        if i > 0 and tokens[i - 1].norm in lx.LATEST_WORDS:
-            take(tokens, i - 1)
+        token = clause[i]
+        tag, clause = tag_after(clause.take_at(i), i)
+        if i > 0 and clause[i - 1].norm in lx.LATEST_WORDS:
+            clause = clause.take_at(i - 1)
             tag = tag or "latest"
-        return i, with_tag(ref, tag)
-    return None
+        return (i, with_tag(token.norm, tag)), clause
+    return None, clause
 
 
-def _restart_policy(tokens: Sequence[Token], args: dict[str, Any]) -> None:
-    for i, token in enumerate(tokens):
-        if token.used:
+def _restart_policy(clause: Clause, args: dict[str, Any]) -> Clause:
+    for i, token in enumerate(clause):
+        if clause.used(token):
             continue
         if token.norm in lx.RESTART_POLICIES:
             args["restart_policy"] = token.norm
-            take(tokens, i)
-        elif token.norm in lx.RESTART_FLAGS and i + 1 < len(tokens):
-            value = tokens[i + 1].norm.replace(" ", "-")
-            if value in lx.RESTART_POLICIES | lx.NO_RESTART_POLICY:
+            clause = clause.take_at(i)
+        elif token.norm in lx.RESTART_FLAGS and i + 1 < len(clause):
+            value = clause[i + 1].norm.replace(" ", "-")
+            if value in lx.RESTART_POLICY_VALUES:
                 if value not in lx.NO_RESTART_POLICY:
                     args["restart_policy"] = value
-                take(tokens, i, i + 1)
+                clause = clause.take_at(i, i + 1)
     if "restart_policy" in args:
-        for i, token in enumerate(tokens):
+        for i, token in enumerate(clause):
             if token.norm in lx.RESTART_POLICY_NOISE:
-                take(tokens, i)
+                clause = clause.take_at(i)
+    return clause
 
 
-def _name(tokens: Sequence[Token], args: dict[str, Any]) -> None:
-    for i, token in enumerate(tokens):
-        if token.used or token.quoted:
+def _name(clause: Clause, args: dict[str, Any]) -> Clause:
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.quoted:
             continue
         is_marker = token.norm in lx.NAME_MARKERS
         # "as cache", "name it web2", "call it edge"; but "as a daemon" is not a name
         if token.norm in lx.NAME_AS_WORDS or (
             token.norm in lx.NAME_VERBS
-            and i + 1 < len(tokens)
-            and tokens[i + 1].norm in lx.NAME_VERB_OBJECTS
+            and i + 1 < len(clause)
+            and clause[i + 1].norm in lx.NAME_VERB_OBJECTS
         ):
             is_marker = True
         if not is_marker:
             continue
-        j = next_unused(tokens, i + 1, lx.NAME_SKIP)
+        j = next_unused(clause, i + 1, lx.NAME_SKIP)
         if j < 0:
             continue
-        value = tokens[j]
+        value = clause[j]
         if not _CONTAINER_NAME_RE.match(value.raw):
             continue  # "--name 8080:80" is not a name Docker accepts
         if value.quoted or (value.kind in ("word", "stop") and value.norm not in lx.STOPWORDS):
             args["name"] = value.raw
-            take(tokens, *range(i, j + 1))
-            return
+            return clause.take_at(*range(i, j + 1))
+    return clause
 
 
-def _volumes(tokens: Sequence[Token], args: dict[str, Any]) -> None:
+def _volumes(clause: Clause, args: dict[str, Any]) -> Clause:
     volumes: dict[str, str] = {}
-    for i, token in enumerate(tokens):
-        if token.used or token.quoted:
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.quoted:
             continue
         if token.norm in lx.DOCKER_SOCKET_WORDS or token.norm == _DOCKER_SOCKET:
             volumes[_DOCKER_SOCKET] = _DOCKER_SOCKET
-            take(tokens, i)
-            if i > 0 and tokens[i - 1].norm in lx.MOUNT_CUES:
-                take(tokens, i - 1)
+            clause = clause.take_at(i)
+            if i > 0 and clause[i - 1].norm in lx.MOUNT_CUES:
+                clause = clause.take_at(i - 1)
             continue
         mapping = _VOLUME_RE.match(token.raw)
         if mapping and not mapping.group(1).isdigit():
             read_only = mapping.group(3) in lx.READ_ONLY_WORDS  # ":ro" (or ":rw")
             target = mapping.group(2) + (":ro" if read_only else "")
             volumes[mapping.group(1)] = target
-            take(tokens, i)
-            if i > 0 and tokens[i - 1].norm in lx.MOUNT_CUES:
-                take(tokens, i - 1)
+            clause = clause.take_at(i)
+            if i > 0 and clause[i - 1].norm in lx.MOUNT_CUES:
+                clause = clause.take_at(i - 1)
             continue
         if token.norm in lx.MOUNT_MARKERS:
-            source_i = next_unused(tokens, i + 1, lx.MOUNT_SOURCE_SKIP)
-            if source_i < 0 or tokens[source_i].kind in ("conj", "break", "verb"):
+            source_i = next_unused(clause, i + 1, lx.MOUNT_SOURCE_SKIP)
+            if source_i < 0 or clause[source_i].kind in ("conj", "break", "verb"):
                 continue
-            if _VOLUME_RE.match(tokens[source_i].raw):
+            if _VOLUME_RE.match(clause[source_i].raw):
                 continue  # "-v data:/data": the mapping rule takes it on its own
-            source = tokens[source_i]
-            join_i = next_unused(tokens, source_i + 1)
-            target_i = next_unused(tokens, join_i + 1, lx.MOUNT_TARGET_SKIP)
+            source = clause[source_i]
+            join_i = next_unused(clause, source_i + 1)
+            target_i = next_unused(clause, join_i + 1, lx.MOUNT_TARGET_SKIP)
             if (
                 join_i > 0
-                and tokens[join_i].norm in lx.MOUNT_JOINS
+                and clause[join_i].norm in lx.MOUNT_JOINS
                 and target_i > 0
-                and tokens[target_i].raw.startswith("/")
+                and clause[target_i].raw.startswith("/")
             ):
-                volumes[source.raw] = tokens[target_i].raw
-                take(tokens, i, source_i, join_i, target_i)
+                volumes[source.raw] = clause[target_i].raw
+                clause = clause.take_at(i, source_i, join_i, target_i)
             elif source.raw.startswith("/"):
                 volumes[source.raw] = source.raw
-                take(tokens, i, source_i)
+                clause = clause.take_at(i, source_i)
     if volumes:
-        for i, token in enumerate(tokens):
-            if token.norm in lx.READ_ONLY_WORDS and not token.used:
+        for i, token in enumerate(clause):
+            if token.norm in lx.READ_ONLY_WORDS and not clause.used(token):
                 last = list(volumes)[-1]
                 if not volumes[last].endswith(":ro"):
                     volumes[last] += ":ro"
-                take(tokens, i)
+                clause = clause.take_at(i)
         args["volumes"] = volumes
+    return clause
 
 
-def _network(tokens: Sequence[Token], args: dict[str, Any]) -> None:
-    for i, token in enumerate(tokens):
-        if token.used:
+def _network(clause: Clause, args: dict[str, Any]) -> Clause:
+    for i, token in enumerate(clause):
+        if clause.used(token):
             continue
         if token.norm in lx.HOST_NETWORK_WORDS:
             args["network_mode"] = "host"
-            take(tokens, i)
+            clause = clause.take_at(i)
         elif token.norm in lx.HOST_PID_WORDS:
             args["pid_mode"] = "host"
-            take(tokens, i)
-        elif token.norm in lx.NAMESPACE_FLAGS and i + 1 < len(tokens):
-            value = tokens[i + 1].raw
+            clause = clause.take_at(i)
+        elif token.norm in lx.NAMESPACE_FLAGS and i + 1 < len(clause):
+            value = clause[i + 1].raw
             key = lx.NAMESPACE_FLAGS[token.norm]
             # "--network host" shares the host's stack (network_mode); "--network backend" joins.
             if key == "network" and (value in lx.NETWORK_MODES or value.startswith("container:")):
                 key = "network_mode"
             args[key] = value
-            take(tokens, i, i + 1)
+            clause = clause.take_at(i, i + 1)
         elif token.kind == "noun" and token.canon == "networks":
             # "on the backend network" / "on network backend" / "join network backend"
-            before = _previousnext_unused(tokens, i)
-            after = next_unused(tokens, i + 1)
+            before = _previousnext_unused(clause, i)
+            after = next_unused(clause, i + 1)
             if (
                 after >= 0
-                and tokens[after].kind == "word"
+                and clause[after].kind == "word"
                 and i > 0
-                and tokens[i - 1].norm in lx.NETWORK_JOIN_WORDS
+                and clause[i - 1].norm in lx.NETWORK_JOIN_WORDS
             ):
-                args["network"] = tokens[after].raw
-                take(tokens, i, after)
-            elif before >= 0 and tokens[before].kind == "word":
-                args["network"] = tokens[before].raw
-                take(tokens, i, before)
+                args["network"] = clause[after].raw
+                clause = clause.take_at(i, after)
+            elif before >= 0 and clause[before].kind == "word":
+                args["network"] = clause[before].raw
+                clause = clause.take_at(i, before)
+    return clause
 
 
-def _previousnext_unused(tokens: Sequence[Token], index: int) -> int:
+def _previousnext_unused(clause: Clause, index: int) -> int:
     for j in range(index - 1, -1, -1):
-        if tokens[j].used:
+        if clause.used(clause[j]):
             continue
-        if tokens[j].norm in lx.NETWORK_NAME_SKIP:
+        if clause[j].norm in lx.NETWORK_NAME_SKIP:
             continue
         return j
     return -1
@@ -242,80 +239,82 @@ _MAX_CPUS = 1024  # the schema's limit
 _NUMBER_RE = re.compile(r"^\d+(\.\d+)?$")
 
 
-def _limits(tokens: Sequence[Token], args: dict[str, Any]) -> None:
+def _limits(clause: Clause, args: dict[str, Any]) -> Clause:
     """'with 512m memory', '-m 1g', '1 gb ram', '2 cpus', '--cpus 1.5'."""
-    for i, token in enumerate(tokens):
-        if token.used or token.quoted:
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.quoted:
             continue
-        nearby = _nearby(tokens, i)
+        nearby = _nearby(clause, i)
         size = _SIZE_RE.match(token.norm)
         if size and nearby & lx.MEMORY_WORDS and "memory" not in args:
             unit = size.group(2) or ""
-            following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+            following = clause[i + 1].norm if i + 1 < len(clause) else ""
             if not unit and following in lx.MEMORY_UNITS:
                 unit = following
-                take(tokens, i + 1)
+                clause = clause.take_at(i + 1)
             if unit:  # a bare number next to "memory" is too unclear (bytes? megabytes?)
                 args["memory"] = size.group(1) + unit[0]
-                take(tokens, i, *_nearby_indexes(tokens, i, lx.MEMORY_LIMIT_WORDS))
+                clause = clause.take_at(i, *_nearby_indexes(clause, i, lx.MEMORY_LIMIT_WORDS))
         elif (
             _NUMBER_RE.match(token.norm)
             and "cpus" not in args
-            and _next_to(tokens, i, lx.CPU_WORDS)
+            and _next_to(clause, i, lx.CPU_WORDS)
         ):
             if not 0 < float(token.norm) <= _MAX_CPUS:
                 continue
             args["cpus"] = float(token.norm)
-            take(tokens, i, *_nearby_indexes(tokens, i, lx.CPU_LIMIT_WORDS))
+            clause = clause.take_at(i, *_nearby_indexes(clause, i, lx.CPU_LIMIT_WORDS))
+    return clause
 
 
-def _next_to(tokens: Sequence[Token], index: int, wanted: frozenset[str]) -> bool:
+def _next_to(clause: Clause, index: int, wanted: frozenset[str]) -> bool:
     """'2 cpus', '--cpus 2': right before or right after."""
     return any(
-        0 <= j < len(tokens) and tokens[j].norm in wanted and not tokens[j].used
+        0 <= j < len(clause) and clause[j].norm in wanted and not clause.used(clause[j])
         for j in (index - 1, index + 1)
     )
 
 
-def _nearby(tokens: Sequence[Token], index: int) -> set[str]:
-    return {t.norm for t in tokens[max(0, index - 2) : index + 3] if not t.used}
+def _nearby(clause: Clause, index: int) -> set[str]:
+    return {t.norm for t in clause[max(0, index - 2) : index + 3] if not clause.used(t)}
 
 
-def _nearby_indexes(tokens: Sequence[Token], index: int, wanted: frozenset[str]) -> list[int]:
-    window = range(max(0, index - 2), min(len(tokens), index + 3))
-    return [j for j in window if tokens[j].norm in wanted]
+def _nearby_indexes(clause: Clause, index: int, wanted: frozenset[str]) -> list[int]:
+    window = range(max(0, index - 2), min(len(clause), index + 3))
+    return [j for j in window if clause[j].norm in wanted]
 
 
-def _security(tokens: Sequence[Token], args: dict[str, Any]) -> None:
-    for i, token in enumerate(tokens):
-        if token.used:
+def _security(clause: Clause, args: dict[str, Any]) -> Clause:
+    for i, token in enumerate(clause):
+        if clause.used(token):
             continue
         if token.norm in lx.PRIVILEGED_WORDS:
             args["privileged"] = True
-            take(tokens, i)
+            clause = clause.take_at(i)
             continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        following = clause[i + 1] if i + 1 < len(clause) else None
         key = lx.LIST_OPTION_WORDS.get(token.norm)
         if following is None or key is None:
             continue
         # capabilities are upper case to Docker ("net_admin" -> NET_ADMIN)
         value = following.raw.upper() if key == "cap_add" else following.raw
         args.setdefault(key, []).append(value)
-        take(tokens, i, i + 1)
+        clause = clause.take_at(i, i + 1)
+    return clause
 
 
-def _env_and_labels(tokens: Sequence[Token], args: dict[str, Any]) -> None:
+def _env_and_labels(clause: Clause, args: dict[str, Any]) -> Clause:
     label_mode = False
-    for i, token in enumerate(tokens):
-        if token.used:
+    for i, token in enumerate(clause):
+        if clause.used(token):
             continue
         if token.norm in lx.LABEL_MARKERS:
             label_mode = True
-            take(tokens, i)
+            clause = clause.take_at(i)
             continue
         if token.norm in lx.ENV_MARKERS:
             label_mode = False
-            take(tokens, i)
+            clause = clause.take_at(i)
             continue
         pair = _ENV_RE.match(token.raw)
         if not pair:
@@ -324,36 +323,38 @@ def _env_and_labels(tokens: Sequence[Token], args: dict[str, Any]) -> None:
             continue
         key = "labels" if label_mode else "env"
         args.setdefault(key, {})[pair.group(1)] = pair.group(2)
-        take(tokens, i)
+        clause = clause.take_at(i)
+    return clause
 
 
-def _command(tokens: Sequence[Token], args: dict[str, Any]) -> None:
-    for i, token in enumerate(tokens):
-        if token.used:
+def _command(clause: Clause, args: dict[str, Any]) -> Clause:
+    for i, token in enumerate(clause):
+        if clause.used(token):
             continue
         if token.quoted:
             args["command"] = token.raw
-            take(tokens, i)
-            if i > 0 and tokens[i - 1].norm in lx.COMMAND_CUES:
-                take(tokens, i - 1)
-            return
-        if token.norm in lx.COMMAND_MARKERS and i + 1 < len(tokens):
-            rest = [t for t in tokens[i + 1 :] if not t.used]
+            clause = clause.take_at(i)
+            if i > 0 and clause[i - 1].norm in lx.COMMAND_CUES:
+                clause = clause.take_at(i - 1)
+            return clause
+        if token.norm in lx.COMMAND_MARKERS and i + 1 < len(clause):
+            rest = [t for t in clause[i + 1 :] if not clause.used(t)]
             if rest:
                 args["command"] = " ".join(t.raw for t in rest)
-                take(tokens, i, *range(i + 1, len(tokens)))
-            return
+                clause = clause.take_at(i, *range(i + 1, len(clause)))
+            return clause
+    return clause
 
 
 def _port(word: str) -> bool:
     return word.isdigit() and 0 < int(word) < 65536
 
 
-def _ports(tokens: Sequence[Token]) -> list[tuple[str, str | None]]:
+def _ports(clause: Clause) -> tuple[list[tuple[str, str | None]], Clause]:
     """Host ports with their container port when the user gave it."""
     found: list[tuple[str, str | None]] = []
-    for i, token in enumerate(tokens):
-        if token.used or token.quoted:
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.quoted:
             continue
         mapping = _PORT_MAP_RE.match(token.norm)
         arrow = _ARROW_RE.match(token.norm)
@@ -362,15 +363,15 @@ def _ports(tokens: Sequence[Token]) -> list[tuple[str, str | None]]:
                 f"{mapping.group(1)}:{mapping.group(2)}" if mapping.group(1) else mapping.group(2)
             )
             found.append((host, mapping.group(3)))
-            take(tokens, i)
+            clause = clause.take_at(i)
         elif arrow:
             found.append((arrow.group(1), arrow.group(2)))
-            take(tokens, i)
+            clause = clause.take_at(i)
         elif token.norm in lx.PORT_MARKERS:
             j = i + 1
             numbers: list[int] = []
-            while j < len(tokens) and not tokens[j].used:
-                word = tokens[j].norm
+            while j < len(clause) and not clause.used(clause[j]):
+                word = clause[j].norm
                 if _port(word):
                     numbers.append(j)
                 elif word not in lx.PORT_LIST_GLUE or not numbers and word not in lx.PORT_WORDS:
@@ -378,44 +379,48 @@ def _ports(tokens: Sequence[Token]) -> list[tuple[str, str | None]]:
                 j += 1
             if not numbers:
                 continue
-            take(tokens, i, *numbers)
+            clause = clause.take_at(i, *numbers)
             for n in numbers:
-                found.append((tokens[n].norm, None))
-            _container_port_after(tokens, numbers[-1], found)
-    return found
+                found.append((clause[n].norm, None))
+            clause = _container_port_after(clause, numbers[-1], found)
+    return found, clause
 
 
 def _container_port_after(
-    tokens: Sequence[Token], index: int, found: list[tuple[str, str | None]]
-) -> None:
+    clause: Clause, index: int, found: list[tuple[str, str | None]]
+) -> Clause:
     """'8080 to 80', '8080 -> 80', '8080 inside port 80': the container side of the last port."""
     j = index + 1
-    if j < len(tokens) and tokens[j].norm in lx.CONTAINER_PORT_JOINS:
-        k = next_unused(tokens, j + 1, lx.CONTAINER_PORT_SKIP)
-        if k > 0 and _port(tokens[k].norm):
+    if j < len(clause) and clause[j].norm in lx.CONTAINER_PORT_JOINS:
+        k = next_unused(clause, j + 1, lx.CONTAINER_PORT_SKIP)
+        if k > 0 and _port(clause[k].norm):
             host, _ = found[-1]
-            found[-1] = (host, tokens[k].norm)
-            take(tokens, j, k)
+            found[-1] = (host, clause[k].norm)
+            return clause.take_at(j, k)
+    return clause
 
 
-def _bare_port_after(tokens: Sequence[Token], index: int) -> list[tuple[str, str | None]]:
+def _bare_port_after(clause: Clause, index: int) -> tuple[list[tuple[str, str | None]], Clause]:
     """Telegraphic 'nginx 8080': a number right after the image is the host port."""
-    j = next_unused(tokens, index + 1, frozenset({","}))
-    if j > 0 and _port(tokens[j].norm) and int(tokens[j].norm) >= 100:
-        take(tokens, j)
-        found: list[tuple[str, str | None]] = [(tokens[j].norm, None)]
-        _container_port_after(tokens, j, found)
-        return found
-    return []
+    j = next_unused(clause, index + 1, frozenset({","}))
+    if j > 0 and _port(clause[j].norm) and int(clause[j].norm) >= 100:
+        found: list[tuple[str, str | None]] = [(clause[j].norm, None)]
+        return found, _container_port_after(clause.take_at(j), j, found)
+    return [], clause
 
 
-def _left_over_ports(tokens: Sequence[Token]) -> list[tuple[str, str | None]]:
+def _left_over_ports(clause: Clause) -> tuple[list[tuple[str, str | None]], Clause]:
     found: list[tuple[str, str | None]] = []
-    for i, token in enumerate(tokens):
-        if not token.used and not token.quoted and _port(token.norm) and int(token.norm) >= 80:
-            take(tokens, i)
+    for i, token in enumerate(clause):
+        if (
+            not clause.used(token)
+            and not token.quoted
+            and _port(token.norm)
+            and int(token.norm) >= 80
+        ):
+            clause = clause.take_at(i)
             found.append((token.norm, None))
-    return found
+    return found, clause
 
 
 def _fill_container_ports(found: list[tuple[str, str | None]], image: str) -> dict[str, str]:

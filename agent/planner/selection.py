@@ -23,7 +23,7 @@ from agent.planner.targets import (
     resolve_phrases,
     target_words,
 )
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 
 class Clarify(Exception):
@@ -60,7 +60,7 @@ class PlanContext:
     last_kind: str = "containers"  # containers | project | services
     last_project: tuple[str, str | None] | None = None  # (project, compose service)
     last_services: list[str] = field(default_factory=list)
-    next_clause: list[Token] | None = None  # the clause after this one, for "… and its volumes"
+    next_clause: Clause | None = None  # the clause after this one, for "… and its volumes"
     skip_next: bool = False  # set when this clause's handler took the next clause in
 
     def __post_init__(self) -> None:
@@ -132,16 +132,16 @@ class PlanContext:
         self.last_kind = "services"
 
 
-def names_container(words: Sequence[Token], ctx: PlanContext) -> bool:
+def names_container(words: Clause, ctx: PlanContext) -> bool:
     for token in words:
         if token.kind == "pronoun" and ctx.last:
             return True
-        if is_candidate(token, ctx.known) and match_word(token.norm, ctx.containers):
+        if is_candidate(token, ctx.known, words) and match_word(token.norm, ctx.containers):
             return True
     return False
 
 
-def remember_mentioned(clause: Sequence[Token], ctx: PlanContext) -> None:
+def remember_mentioned(clause: Clause, ctx: PlanContext) -> None:
     """'the api is stuck, can you restart it?': 'it' is what the aside named, if unambiguous."""
     words = target_words(clause, ctx.known)
     result = resolve_phrases(words.phrases, ctx.containers, every=False)

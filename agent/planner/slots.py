@@ -1,7 +1,7 @@
 """Slot extraction: the arguments inside a clause (log window, images); shared helpers.
 
-Every extractor marks the tokens it consumed as `used`, so what is left over can be read as
-container names without "8080" or "/data" being mistaken for one.
+Every extractor returns what it found and the clause with the tokens it consumed taken, so what
+is left over can be read as container names without "8080" or "/data" being mistaken for one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from agent.planner import lexicon as lx
 from agent.planner.targets import image_base
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 _INT_RE = re.compile(r"^\d{1,6}$")
 # "10m", "2hrs": a number and a unit in one word
@@ -26,21 +26,16 @@ _IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._/:@+-]*$")
 _VERSION_RE = re.compile(r"^v?\d+(\.\d+)*(-[a-z0-9.]+)?$")
 
 
-def next_unused(tokens: Sequence[Token], start: int = 0, skip: frozenset[str] = frozenset()) -> int:
+def next_unused(clause: Clause, start: int = 0, skip: frozenset[str] = frozenset()) -> int:
     """Index of the next unused token from `start`, skipping `skip` words; -1 if none."""
-    for i in range(start, len(tokens)):
-        token = tokens[i]
-        if token.used:
+    for i in range(start, len(clause)):
+        token = clause[i]
+        if clause.used(token):
             continue
         if not token.quoted and token.norm in skip:
             continue
         return i
     return -1
-
-
-def take(tokens: Sequence[Token], *indexes: int) -> None:
-    for i in indexes:
-        tokens[i].used = True
 
 
 # --- logs -------------------------------------------------------------------------------------
@@ -57,103 +52,102 @@ class LogOptions:
         return {key: value for key, value in found.items() if value is not None}
 
 
-def log_options(tokens: Sequence[Token], names: Collection[str] = ()) -> LogOptions:
-    """tail, since and grep of a logs clause; `names` (container words) are never the grep term."""
-    for token in tokens:
-        if token.norm in lx.FOLLOW_WORDS:
-            token.used = True  # a snapshot is all a tool call can return
-    options = LogOptions(since=_since(tokens))
-    options.tail = _tail(tokens)
-    options.grep = _grep(tokens, names)
-    return options
+def log_options(clause: Clause, names: Collection[str] = ()) -> tuple[LogOptions, Clause]:
+    """tail, since and grep of a logs clause, and the clause with their words taken; `names`
+    (container words) are never the grep term."""
+    # a snapshot is all a tool call can return: "follow" and "timestamps" are dropped
+    clause = clause.take(*(t for t in clause if t.norm in lx.FOLLOW_WORDS))
+    since, clause = _since(clause)
+    tail, clause = _tail(clause)
+    grep, clause = _grep(clause, names)
+    return LogOptions(tail=tail, since=since, grep=grep), clause
 
 
-def _since(tokens: Sequence[Token]) -> str | None:
-    for i, token in enumerate(tokens):
-        if token.used or token.quoted:
+def _since(clause: Clause) -> tuple[str | None, Clause]:
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.quoted:
             continue
         compact = _DURATION_RE.match(token.norm)
         if compact:
-            take(tokens, i)
-            _take_markers(tokens, i)
-            return compact.group(1) + lx.DURATION_UNITS[compact.group(2)]
-        following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+            since = compact.group(1) + lx.DURATION_UNITS[compact.group(2)]
+            return since, _take_markers(clause.take_at(i), i)
+        following = clause[i + 1].norm if i + 1 < len(clause) else ""
         if _INT_RE.match(token.norm) and following in lx.DURATION_UNITS and len(following) > 1:
-            take(tokens, i, i + 1)
-            _take_markers(tokens, i)
-            return token.norm + lx.DURATION_UNITS[following]
+            since = token.norm + lx.DURATION_UNITS[following]
+            return since, _take_markers(clause.take_at(i, i + 1), i)
         # "last hour", "past day": one unit
         if token.norm in lx.ONE_UNIT_WORDS and following in lx.DURATION_UNITS:
-            take(tokens, i, i + 1)
-            _take_markers(tokens, i)
-            return "1" + lx.DURATION_UNITS[following]
+            since = "1" + lx.DURATION_UNITS[following]
+            return since, _take_markers(clause.take_at(i, i + 1), i)
         if token.norm in lx.SINCE_FLAGS and following:
-            take(tokens, i, i + 1)
-            return tokens[i + 1].raw
-    return None
+            return clause[i + 1].raw, clause.take_at(i, i + 1)
+    return None, clause
 
 
-def _take_markers(tokens: Sequence[Token], index: int) -> None:
-    """Mark 'in the last' before and 'ago' after a duration as used."""
+def _take_markers(clause: Clause, index: int) -> Clause:
+    """Take 'in the last' before and 'ago' after a duration too."""
+    markers = []
     j = index - 1
-    while j >= 0 and not tokens[j].quoted and tokens[j].norm in lx.TIME_MARKERS:
-        tokens[j].used = True
+    while j >= 0 and not clause[j].quoted and clause[j].norm in lx.TIME_MARKERS:
+        markers.append(j)
         j -= 1
-    for k in (index + 1, index + 2):
-        if k < len(tokens) and tokens[k].norm in lx.AGO_WORDS:
-            tokens[k].used = True
+    markers += [
+        k for k in (index + 1, index + 2) if k < len(clause) and clause[k].norm in lx.AGO_WORDS
+    ]
+    return clause.take_at(*markers)
 
 
-def _tail(tokens: Sequence[Token]) -> int | None:
-    for i, token in enumerate(tokens):
-        if token.used or token.quoted or not _INT_RE.match(token.norm):
+def _tail(clause: Clause) -> tuple[int | None, Clause]:
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.quoted or not _INT_RE.match(token.norm):
             continue
-        previous = tokens[i - 1].norm if i > 0 else ""
-        following = tokens[i + 1].norm if i + 1 < len(tokens) else ""
+        previous = clause[i - 1].norm if i > 0 else ""
+        following = clause[i + 1].norm if i + 1 < len(clause) else ""
         if previous in lx.TAIL_MARKERS or following in lx.LINE_WORDS or int(token.norm) <= 10_000:
-            take(tokens, i)
+            taken = [i]
             if previous in lx.TAIL_MARKERS:
-                take(tokens, i - 1)
+                taken.append(i - 1)
             if following in lx.LINE_WORDS:
-                take(tokens, i + 1)
-            return min(max(1, int(token.norm)), _MAX_TAIL)
-    return None
+                taken.append(i + 1)
+            return min(max(1, int(token.norm)), _MAX_TAIL), clause.take_at(*taken)
+    return None, clause
 
 
-def _grep_term(tokens: Sequence[Token], start: int, names: Collection[str]) -> int:
+def _grep_term(clause: Clause, start: int, names: Collection[str]) -> int:
     """'search the db logs for deadlock': past fillers, names and nouns to the term."""
-    for j in range(start, len(tokens)):
-        token = tokens[j]
-        if token.used or token.norm in lx.GREP_SKIP or token.norm in names or token.kind == "noun":
+    for j in range(start, len(clause)):
+        token = clause[j]
+        if (
+            clause.used(token)
+            or token.norm in lx.GREP_SKIP
+            or token.norm in names
+            or token.kind == "noun"
+        ):
             continue
         return -1 if token.kind in ("verb", "conj", "break", "pronoun") else j
     return -1
 
 
-def _grep(tokens: Sequence[Token], names: Collection[str]) -> str | None:
+def _grep(clause: Clause, names: Collection[str]) -> tuple[str | None, Clause]:
     """A quoted term wins ("search the db logs for 'deadlock'"); then the word after a marker
     ("grep timeout"); then a word like "errors" on its own."""
     markers = lx.GREP_MARKERS
-    for i, token in enumerate(tokens):
-        if token.quoted and not token.used:
-            take(
-                tokens, i, *(j for j, t in enumerate(tokens) if t.norm in markers and not t.quoted)
-            )
-            return token.raw
-    for i, token in enumerate(tokens):
-        if token.used or token.norm not in markers:
+    for i, token in enumerate(clause):
+        if token.quoted and not clause.used(token):
+            marked = [j for j, t in enumerate(clause) if t.norm in markers and not t.quoted]
+            return token.raw, clause.take_at(i, *marked)
+    for i, token in enumerate(clause):
+        if clause.used(token) or token.norm not in markers:
             continue
-        j = _grep_term(tokens, i + 1, names)
-        if j < 0 or (token.norm in lx.LOOSE_GREP_MARKERS and tokens[j].kind != "grep"):
+        j = _grep_term(clause, i + 1, names)
+        if j < 0 or (token.norm in lx.LOOSE_GREP_MARKERS and clause[j].kind != "grep"):
             continue  # "with" is too common to mean grep unless "errors" or the like follows
-        take(tokens, i, j)
-        term = tokens[j]
-        return term.canon if term.kind == "grep" else term.norm
-    for i, token in enumerate(tokens):
-        if token.kind == "grep" and not token.used:
-            take(tokens, i)
-            return token.canon
-    return None
+        term = clause[j]
+        return (term.canon if term.kind == "grep" else term.norm), clause.take_at(i, j)
+    for i, token in enumerate(clause):
+        if token.kind == "grep" and not clause.used(token):
+            return token.canon, clause.take_at(i)
+    return None, clause
 
 
 # --- images -----------------------------------------------------------------------------------
@@ -177,24 +171,20 @@ class ImageChoice:
     options: list[str] = field(default_factory=list)  # several local images matched: ask
 
 
-def image_refs(tokens: Sequence[Token], local_images: Sequence[str] = ()) -> list[str]:
+def image_refs(clause: Clause, local_images: Sequence[str] = ()) -> list[str]:
     """Image references in a clause ('redis 7' -> 'redis:7', 'latest postgres' -> ':latest').
 
     When some are images people actually use, other stray words are dropped, so "remove image
     redis:6 as well" does not also try to remove an image called "well".
     """
     found: list[str] = []
-    latest = any(t.norm in lx.LATEST_WORDS and not t.used for t in tokens)
-    for i, token in enumerate(tokens):
-        if token.used or not looks_like_image(token):
+    latest = any(t.norm in lx.LATEST_WORDS and not clause.used(t) for t in clause)
+    for i, token in enumerate(clause.tokens):
+        if clause.used(token) or not looks_like_image(token):
             continue
-        take(tokens, i)
-        tag = tag_after(tokens, i)
+        tag, clause = tag_after(clause.take_at(i), i)
         found.append(with_tag(token.norm, tag))
     if latest and len(found) == 1 and ":" not in found[0].rsplit("/", 1)[-1]:
-        for i, token in enumerate(tokens):
-            if token.norm in lx.LATEST_WORDS:
-                take(tokens, i)
         found[0] += ":latest"
     known = [ref for ref in found if plausible_image(ref, local_images) or _HEX_ID_RE.match(ref)]
     return known or found
@@ -206,27 +196,25 @@ def with_tag(ref: str, tag: str | None) -> str:
     return ref
 
 
-def tag_after(tokens: Sequence[Token], index: int) -> str | None:
-    """The tag said after an image: "redis 7", "nginx version 1.27", "node tag 20-slim"."""
-    j = next_unused(tokens, index + 1)
+def tag_after(clause: Clause, index: int) -> tuple[str | None, Clause]:
+    """The tag said after an image: "redis 7", "nginx version 1.27", "node tag 20-slim"; and the
+    clause with the tag's words taken."""
+    j = next_unused(clause, index + 1)
     if j < 0 or j > index + 3:
-        return None
-    word = tokens[j].norm
-    if word in lx.IMAGE_TAG_MARKERS and j + 1 < len(tokens):
-        if not _TAG_RE.match(tokens[j + 1].norm):
-            return None
-        take(tokens, j, j + 1)
-        return tokens[j + 1].norm
+        return None, clause
+    word = clause[j].norm
+    if word in lx.IMAGE_TAG_MARKERS and j + 1 < len(clause):
+        if not _TAG_RE.match(clause[j + 1].norm):
+            return None, clause
+        return clause[j + 1].norm, clause.take_at(j, j + 1)
     if j != index + 1:
-        return None
+        return None, clause
     if word in lx.VARIANT_TAGS or word.endswith(lx.VARIANT_TAG_SUFFIXES):
-        take(tokens, j)
-        return word
+        return word, clause.take_at(j)
     # "postgres 16", "nginx 1.27": a version; "nginx 8080" is a port, left for the port rules.
     if _VERSION_RE.match(word) and ("." in word or not word.isdigit() or int(word) < 100):
-        take(tokens, j)
-        return word
-    return None
+        return word, clause.take_at(j)
+    return None, clause
 
 
 def plausible_image(ref: str, local_images: Sequence[str]) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from agent.planner import ContainerBrief
 from agent.planner import lexicon as lx
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 _HEX_RE = re.compile(r"^[0-9a-f]{3,64}$")
 _PART_SPLIT_RE = re.compile(r"[-_.]")
@@ -126,8 +126,10 @@ class TargetWords:
         return not (self.phrases or self.quantified or self.pronoun or self.scopes)
 
 
-def is_candidate(token: Token, known: set[str]) -> bool:
-    if token.used or token.quoted:
+def is_candidate(token: Token, known: set[str], clause: Clause) -> bool:
+    """Whether `token` of `clause` may name a container: an unused plain word, or a filler that
+    is a container's name ("app")."""
+    if clause.used(token) or token.quoted:
         return False
     if token.kind == "word":
         return True
@@ -135,7 +137,7 @@ def is_candidate(token: Token, known: set[str]) -> bool:
     return token.kind == "stop" and token.norm in known
 
 
-def target_words(tokens: Sequence[Token], known: set[str]) -> TargetWords:
+def target_words(clause: Clause, known: set[str]) -> TargetWords:
     words = TargetWords()
     current: list[Token] = []
     excluding = False
@@ -147,8 +149,8 @@ def target_words(tokens: Sequence[Token], known: set[str]) -> TargetWords:
             (words.excluded if excluding else words.phrases).append(current)
             current = []
 
-    for token in tokens:
-        if token.used:
+    for token in clause:
+        if clause.used(token):
             close()
             continue
         if token.norm in lx.PLURAL_NOUNS and token.norm not in known:
@@ -157,7 +159,7 @@ def target_words(tokens: Sequence[Token], known: set[str]) -> TargetWords:
         elif token.norm in lx.GROUP_NOUNS and current and not excluding:
             words.scopes.append(current.pop())
             close()
-        elif is_candidate(token, known):
+        elif is_candidate(token, known, clause):
             current.append(token)
         elif token.kind == "pronoun":
             words.pronoun = True

@@ -2,14 +2,18 @@
 
 Each token keeps the text as typed (`raw`) next to the lowercase form (`norm`), because values
 such as environment variables, paths and commands must reach the tools with their case intact.
+Tokens are immutable; a `Clause` is an immutable value too: its tokens and the positions of the
+ones already consumed. An extractor returns a new clause with what it took, so what is left can
+be read as names without "8080" or "/data" being mistaken for one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import overload
 
 from agent.planner import lexicon as lx
 
@@ -18,7 +22,7 @@ _SINGLE_QUOTED_RE = re.compile(r"(?<![\w'])'([^']+)'(?![\w'])")
 _WORD_RE = re.compile(r"[\w./:@+=%>~$*-]+|&&|[,;?!&]")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Token:
     norm: str  # lowercase, typo-corrected, phrase-folded
     raw: str  # as typed
@@ -27,7 +31,48 @@ class Token:
     kind: str = "word"
     canon: str = ""  # canonical meaning for verbs, nouns, states ("bounce" -> "restart")
     quoted: bool = False
-    used: bool = False  # consumed by a slot, so it is not also read as a target
+    pos: int = -1  # its place in the request: which token this is, in any slice of a clause
+
+
+@dataclass(frozen=True)
+class Clause(Sequence[Token]):
+    """Tokens and the positions of those consumed; a slice keeps what was consumed."""
+
+    tokens: tuple[Token, ...] = ()
+    taken: frozenset[int] = field(default_factory=frozenset)
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+    @overload
+    def __getitem__(self, index: slice) -> Clause: ...
+    def __getitem__(self, index: int | slice) -> Token | Clause:
+        if isinstance(index, slice):
+            return Clause(self.tokens[index], self.taken)
+        return self.tokens[index]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter(self.tokens)
+
+    def used(self, token: Token) -> bool:
+        """Whether `token` was consumed (by a slot, a host, a flag), so it names nothing."""
+        return token.pos in self.taken
+
+    def take(self, *tokens: Token) -> Clause:
+        """This clause with `tokens` consumed too."""
+        if not tokens:
+            return self
+        return Clause(self.tokens, self.taken | {t.pos for t in tokens})
+
+    def take_at(self, *indexes: int) -> Clause:
+        """This clause with the tokens at `indexes` consumed too."""
+        return self.take(*(self.tokens[i] for i in indexes))
+
+    def where(self, keep: Callable[[Token], bool]) -> Clause:
+        """The tokens `keep` accepts, with what was consumed."""
+        return Clause(tuple(t for t in self.tokens if keep(t)), self.taken)
 
 
 def _word_classes() -> dict[str, tuple[str, str]]:
@@ -52,19 +97,22 @@ def classify_word(word: str) -> tuple[str, str]:
 
 def tokenise(text: str, protected: Collection[str] = ()) -> list[Token]:
     """Split, fix typos (never in `protected` words such as container names), fold phrases."""
-    tokens = list(_raw_tokens(_normalise_unicode(text)))
-    for token in tokens:
-        if not token.quoted and token.norm not in protected:
-            token.norm = correct_typo(lx.SPELLINGS.get(token.norm, token.norm))
-    tokens = _fold_phrases(tokens)
-    _fold_separable(tokens)
-    tokens = [t for t in tokens if t.norm or t.quoted]
-    for token in tokens:
-        if token.quoted:
-            token.kind = "quote"
-        else:
-            token.kind, token.canon = classify_word(token.norm)
-    return tokens
+    tokens = [
+        token
+        if token.quoted or token.norm in protected
+        else Token(correct_typo(lx.SPELLINGS.get(token.norm, token.norm)), token.raw)
+        for token in _raw_tokens(_normalise_unicode(text))
+    ]
+    tokens = _fold_separable(_fold_phrases(tokens))
+    kept = [t for t in tokens if t.norm or t.quoted]
+    return [_classified(token, pos) for pos, token in enumerate(kept)]
+
+
+def _classified(token: Token, pos: int) -> Token:
+    if token.quoted:
+        return Token(token.norm, token.raw, "quote", quoted=True, pos=pos)
+    kind, canon = classify_word(token.norm)
+    return Token(token.norm, token.raw, kind, canon, pos=pos)
 
 
 def _normalise_unicode(text: str) -> str:
@@ -187,17 +235,20 @@ def _fold_phrases(tokens: list[Token]) -> list[Token]:
 _PARTICLE_GAP = 4  # "take the shop api container down": the verb and particle may be apart
 
 
-def _fold_separable(tokens: list[Token]) -> None:
+def _fold_separable(tokens: list[Token]) -> list[Token]:
     """'shut the api down' -> 'stop the api': the particle is dropped, the verb replaced."""
-    for i, token in enumerate(tokens):
+    folded = list(tokens)
+    for i in range(len(folded)):
+        token = folded[i]
         if token.quoted:
             continue
-        for j in range(i + 1, min(i + 1 + _PARTICLE_GAP, len(tokens))):
-            other = tokens[j]
+        for j in range(i + 1, min(i + 1 + _PARTICLE_GAP, len(folded))):
+            other = folded[j]
             if other.norm in lx.CONJUNCTIONS or other.norm in lx.CLAUSE_BREAKS:
                 break
             canonical = lx.SEPARABLE.get((token.norm, other.norm))
             if canonical is not None and not other.quoted:
-                token.norm = canonical
-                other.norm = ""
+                folded[i] = Token(canonical, token.raw)
+                folded[j] = Token("", other.raw)
                 break
+    return folded

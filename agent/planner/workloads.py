@@ -18,7 +18,7 @@ from agent.planner import ContainerBrief, ServiceBrief, replies
 from agent.planner import lexicon as lx
 from agent.planner.selection import Clarify, PlanContext, Unsupported
 from agent.planner.targets import image_base, match_word, name_parts
-from agent.planner.text import Token
+from agent.planner.text import Clause, Token
 
 _FUZZY_CUTOFF = 0.75
 _SERVICE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
@@ -100,7 +100,7 @@ class Named:
     # per word: the plain (non-task) containers it names
     containers: list[tuple[Token, list[ContainerBrief]]] = field(default_factory=list)
     words: list[Token] = field(default_factory=list)  # every candidate word, in order
-    clause: Sequence[Token] = ()
+    clause: Clause = field(default_factory=Clause)
 
     @property
     def service_list(self) -> list[ServiceBrief]:
@@ -122,11 +122,11 @@ class Named:
         return [t for t in self.words if id(t) in named]
 
 
-def candidates(clause: Sequence[Token], ctx: PlanContext) -> list[Token]:
+def candidates(clause: Clause, ctx: PlanContext) -> list[Token]:
     """Unused words that may name something: plain words, and fillers that are exact names."""
     found = []
     for token in clause:
-        if token.used or token.quoted or token.norm in lx.NOT_NAMES:
+        if clause.used(token) or token.quoted or token.norm in lx.NOT_NAMES:
             continue
         if token.norm.isdigit() or token.norm in lx.NUMBER_WORDS and token.kind != "word":
             continue
@@ -153,7 +153,7 @@ def said(clause: Sequence[Token]) -> set[str]:
     return kinds
 
 
-def named(clause: Sequence[Token], ctx: PlanContext) -> Named:
+def named(clause: Clause, ctx: PlanContext) -> Named:
     result = Named(said=said(clause), clause=clause)
     explicit_group = bool(result.said & {"project", "compose", "stack"})
     plain = [c for c in ctx.containers if not task_service(c)]
@@ -256,7 +256,9 @@ def services(found: Named, ctx: PlanContext, verb: str) -> list[ServiceBrief]:
         raise Clarify(which_service(verb, ctx))
     covered = {id(t) for t, _ in found.services}
     elsewhere = {id(t) for t, _ in found.containers} | {id(t) for t in found.project_tokens}
-    stray = next((t for t in found.words if id(t) in elsewhere - covered and not t.used), None)
+    stray = next(
+        (t for t in found.words if id(t) in elsewhere - covered and not found.clause.used(t)), None
+    )
     if stray is not None:
         # "restart shop and the worker service": one kind per request, rather than a guess
         raise Clarify(

@@ -17,6 +17,8 @@ import pytest
 
 from agent.planner import ContainerBrief, Plan, PlannedCall, ServiceBrief, intents, plan_request
 from agent.planner.core import READ_TOOLS
+from agent.planner.slots import log_options
+from agent.planner.text import Clause, tokenise
 from tests.unit.planner_cases import (
     CASES,
     FIXTURES,
@@ -270,6 +272,18 @@ def test_every_rule_row_is_reached_by_a_case(monkeypatch: pytest.MonkeyPatch) ->
     names += [rule.name for rule in intents.CHANGE_RULES]
     assert len(set(names)) == len(names), "rule names are unique"
     assert set(names) - decided == _UNREACHED_RULES
+
+
+def test_extractors_hand_back_what_they_took_and_change_nothing() -> None:
+    """Tokens and clauses are values: an extractor returns a new clause with its words taken,
+    and the clause it was given is as it was (a look ahead needs no copy)."""
+    clause = Clause(tuple(tokenise("logs of web since 10m, last 50 lines")))
+    options, rest = log_options(clause)
+    assert options.args() == {"since": "10m", "tail": 50}
+    assert clause.taken == frozenset()
+    assert [t.norm for t in rest if rest.used(t)] == ["since", "10m", "last", "50", "lines"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        clause[0].norm = "web"  # type: ignore[misc]
 
 
 # --- the deployment interface: hosts, services, projects ------------------------------------

@@ -76,6 +76,12 @@ def word_literals(source: str, allowed: frozenset[str]) -> list[tuple[int, str]]
             if _is_word(value) and value not in allowed and id(constant) not in skipped:
                 found.append((constant.lineno, repr(value)))
 
+    for statement in tree.body:  # a table made of lexicon tables: `_WORDS = lx.A | lx.B`
+        if not isinstance(statement, ast.Assign | ast.AnnAssign):
+            continue
+        value = statement.value
+        if isinstance(value, ast.BinOp) and isinstance(value.op, _SET_OPERATORS):
+            found.append((statement.lineno, f"{ast.unparse(value)[:60]} builds a word table"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
@@ -125,6 +131,7 @@ def test_words_live_in_the_lexicon(path: Path) -> None:
         'def f(t): return next_unused(t, skip=frozenset({"the", "container"}))',
         'QUESTIONS = words("how what")',
         'def f(x): return x in "stop halt".split()',
+        "_WORKLOAD = lx.PROJECT_WORDS | lx.STACK_WORDS",
     ],
 )
 def test_the_scan_finds_a_word_table(source: str) -> None:

@@ -9,6 +9,8 @@ HOST_NOUNS = words("host hosts machine machines server servers node nodes engine
 HOST_QUESTION_NOUNS = words("host machine node server")
 # "on host2", "host2 host": a host name follows (or precedes) these.
 HOST_PREPOSITIONS = words("on at from")
+# Before a word, these make it a host name: "on host2", "the host host2".
+HOST_MARKERS = HOST_PREPOSITIONS | HOST_NOUNS
 # Taken with the host name: "across all hosts", "in every machine", "for host2".
 HOST_SCOPE_PREPOSITIONS = HOST_PREPOSITIONS | words("across in for")
 # "on all hosts", "across every machine", "on any host".

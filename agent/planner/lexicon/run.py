@@ -9,6 +9,7 @@ from agent.planner.lexicon._build import words
 # Docker's restart policies as said ("always", "unless stopped" -> "unless-stopped").
 RESTART_POLICIES = words("always unless-stopped on-failure")
 NO_RESTART_POLICY = words("no")
+RESTART_POLICY_VALUES = RESTART_POLICIES | NO_RESTART_POLICY  # "--restart no" is said too
 RESTART_FLAGS = words("--restart")
 # Near "restart", these make it a run option ("restart always"), not the verb restart.
 RESTART_POLICY_CUES = words("always unless-stopped on-failure policy automatically auto --restart")

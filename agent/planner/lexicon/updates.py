@@ -19,6 +19,7 @@ UPDATE_CHECK_WORDS = words(
 IMAGE_MARKERS = words("to -> onto")
 # "update web with 1.28", "redeploy using nginx:1.28": only a clear image or tag follows.
 LOOSE_IMAGE_MARKERS = words("with using")
+ANY_IMAGE_MARKERS = IMAGE_MARKERS | LOOSE_IMAGE_MARKERS
 # Skipped after a marker: "to the new version 2".
 IMAGE_SPEC_SKIP = words("the a an image version tag new release")
 # After a marker, these say a tag follows: "to version 2", "to tag beta".

@@ -15,6 +15,8 @@ NUMBER_WORDS: dict[str, int] = {
     "zero": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20,
 }  # fmt: skip
+# A clause with one of these speaks of projects, stacks, services or replicas.
+WORKLOAD_WORDS = PROJECT_WORDS | STACK_WORDS | SERVICE_WORDS | REPLICA_WORDS
 # Words around a name that are never names themselves.
 NOT_NAMES = (
     PROJECT_WORDS
