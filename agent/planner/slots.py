@@ -79,9 +79,16 @@ def _since(clause: Clause) -> tuple[str | None, Clause]:
         if token.norm in lx.ONE_UNIT_WORDS and following in lx.DURATION_UNITS:
             since = "1" + lx.DURATION_UNITS[following]
             return since, _take_markers(clause.take_at(i, i + 1), i)
-        if token.norm in lx.SINCE_FLAGS and following:
-            return clause[i + 1].raw, clause.take_at(i, i + 1)
+        if token.norm in lx.SINCE_FLAGS:
+            # "--since 1h"; never a comma ("docker, logs, --since, 1h"): the tool refuses it
+            j = next((k for k in range(i + 1, len(clause)) if _has_value(clause[k])), -1)
+            if j > 0:
+                return clause[j].raw, clause.take_at(i, j)
     return None, clause
+
+
+def _has_value(token: Token) -> bool:
+    return any(ch.isalnum() for ch in token.raw)
 
 
 def _take_markers(clause: Clause, index: int) -> Clause:
