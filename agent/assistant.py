@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.types import Command
 from sqlalchemy import select
@@ -57,20 +57,31 @@ def model_errors() -> Iterator[None]:
     """The model endpoint's failures, after the client's own retries, as readable errors."""
     try:
         yield
-    except openai.AuthenticationError as exc:
-        raise ModelUnavailable("the model endpoint refused the API key") from exc
-    except openai.NotFoundError as exc:
-        raise ModelUnavailable(f"the model endpoint does not know that model: {exc}") from exc
-    except openai.APITimeoutError as exc:
-        raise ModelUnavailable("the model endpoint did not answer in time") from exc
-    except openai.APIConnectionError as exc:
-        raise ModelUnavailable(f"cannot reach the model endpoint: {exc}") from exc
-    except openai.RateLimitError as exc:
-        raise ModelUnavailable("the model endpoint is rate limiting; retry later") from exc
-    except openai.APIStatusError as exc:
-        raise ModelUnavailable(
-            f"the model endpoint failed (HTTP {exc.status_code}) after retries"
-        ) from exc
+    except Exception as exc:
+        # openai is loaded only when a model is configured (langchain_openai imports it); when it
+        # is not, nothing raised here is one of its errors, and the offline planner's start-up
+        # does not pay for importing it.
+        openai = sys.modules.get("openai")
+        unavailable = _model_unavailable(openai, exc) if openai is not None else None
+        if unavailable is None:
+            raise
+        raise unavailable from exc
+
+
+def _model_unavailable(openai: Any, exc: Exception) -> ModelUnavailable | None:
+    if isinstance(exc, openai.AuthenticationError):
+        return ModelUnavailable("the model endpoint refused the API key")
+    if isinstance(exc, openai.NotFoundError):
+        return ModelUnavailable(f"the model endpoint does not know that model: {exc}")
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelUnavailable("the model endpoint did not answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelUnavailable(f"cannot reach the model endpoint: {exc}")
+    if isinstance(exc, openai.RateLimitError):
+        return ModelUnavailable("the model endpoint is rate limiting; retry later")
+    if isinstance(exc, openai.APIStatusError):
+        return ModelUnavailable(f"the model endpoint failed (HTTP {exc.status_code}) after retries")
+    return None
 
 
 def _events(mode: str, data: Any) -> Iterator[tuple[str, Any]]:

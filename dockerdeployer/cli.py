@@ -1,17 +1,19 @@
-"""The `dockerdeployer` command line."""
+"""The `dockerdeployer` command line.
+
+Bots and scripts start it once per request, so start-up is kept short: this module and the
+command modules import only typer at the top; each command imports what it uses when it runs
+(`--help` never loads the agent, the API or the Docker SDK). benchmarks/cli_startup.py measures it.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from dataclasses import asdict
 
 import typer
 
 from dockerdeployer import chat_cli, server_cli
 from dockerdeployer.bench import cli as bench_cli
-from foundation.settings import Settings
 
 app = typer.Typer(
     name="dockerdeployer",
@@ -32,7 +34,11 @@ def doctor(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Is the Docker engine reachable? If not: why, and the exact fix. Exit 0 only if it is."""
+    import json
+    from dataclasses import asdict
+
     from dockerdeployer.wiring import build_engine
+    from foundation.settings import Settings
     from tools.engine import diagnose
 
     settings = Settings()
@@ -60,6 +66,23 @@ def doctor(
         print(f"problem     {diagnosis.problem}")
         print(f"fix         {diagnosis.fix}")
         raise typer.Exit(1)
+
+
+@app.command()
+def mcp() -> None:
+    """The tool catalogue as an MCP server over stdio, for a local MCP client. It acts as the
+    account DOCKERDEPLOYER_MCP_USER names, else as the invoking OS user with the role
+    DOCKERDEPLOYER_MCP_ROLE (viewer by default); changes wait for a person's approval."""
+    from api.mcp.identity import NoCaller
+    from dockerdeployer.wiring import build_mcp_stdio
+    from foundation.settings import Settings
+
+    try:
+        server = build_mcp_stdio(Settings())
+    except NoCaller as exc:
+        print(f"dockerdeployer mcp: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    server.run("stdio")
 
 
 chat_cli.register(app)

@@ -8,11 +8,13 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from api.accounts import Accounts
-from foundation.settings import Settings, load_settings
+if TYPE_CHECKING:  # imported when a command runs, not when the CLI starts
+    from api.accounts import Accounts
+    from foundation.settings import Settings
 
 UI_SCRIPT = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
@@ -21,6 +23,7 @@ tokens_app = typer.Typer(help="Bot tokens for the API.", no_args_is_help=True)
 
 
 def _accounts(settings: Settings) -> Accounts:
+    from api.accounts import Accounts
     from dockerdeployer.wiring import build_sessions
 
     return Accounts(build_sessions(settings))
@@ -79,6 +82,8 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(None, help="Port (default 8000)."),
     ) -> None:
         """Run the HTTP API (OpenAPI at /docs)."""
+        from foundation.settings import load_settings
+
         settings = load_settings(api_host=host, api_port=port)
         ensure_first_admin(settings)
         _serve(settings)
@@ -89,6 +94,8 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(None, help="Port (default 8501)."),
     ) -> None:
         """Run the web console (it talks to the API at DOCKERDEPLOYER_API_URL)."""
+        from foundation.settings import load_settings
+
         settings = load_settings(ui_host=host, ui_port=port)
         raise typer.Exit(_ui_process(settings).wait())
 
@@ -98,6 +105,8 @@ def register(app: typer.Typer) -> None:
         ui_port: int = typer.Option(None, help="Console port (default 8501)."),
     ) -> None:
         """The main job: API and web console on localhost, with embedded defaults."""
+        from foundation.settings import load_settings
+
         settings = load_settings(api_port=port, ui_port=ui_port)
         ensure_first_admin(settings)
         console = _ui_process(settings)
@@ -127,6 +136,7 @@ def register(app: typer.Typer) -> None:
         else:
             password = secrets.token_urlsafe(12)
             print(f"generated password (shown once): {password}")
+        from foundation.settings import Settings
         from tools.errors import DockerDeployerError
 
         try:
@@ -141,6 +151,7 @@ def register(app: typer.Typer) -> None:
         name: str, role: str = typer.Option(..., help="viewer, operator or admin.")
     ) -> None:
         """Create a bot token; it is shown once and stored hashed."""
+        from foundation.settings import Settings
         from tools.errors import DockerDeployerError
 
         try:

@@ -11,15 +11,14 @@ import signal
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dockerdeployer.bench.harness import ModelChoice
-from dockerdeployer.bench.loader import TaskFileError, load_tasks
-from dockerdeployer.bench.report import Report, machine_info
-from dockerdeployer.bench.scope import TEST_IMAGE
-from dockerdeployer.bench.spec import Task
+if TYPE_CHECKING:  # imported when `bench` runs, not when the CLI starts
+    from dockerdeployer.bench.harness import ModelChoice
+    from dockerdeployer.bench.report import Report
+    from dockerdeployer.bench.spec import Task
 
 EXIT_BELOW_THRESHOLD = 1
 EXIT_CANNOT_RUN = 2
@@ -71,6 +70,9 @@ def bench(
     list_only: Annotated[bool, typer.Option("--list", help="List the tasks and exit.")] = False,
 ) -> None:
     """The docker-bench evaluation: scenario tasks checked on the engine's final state."""
+    from dockerdeployer.bench.harness import ModelChoice
+    from dockerdeployer.bench.loader import TaskFileError, load_tasks
+
     try:
         tasks = load_tasks(tasks_dir, task)
     except TaskFileError as exc:
@@ -103,6 +105,8 @@ def bench(
 def _run(tasks: list[Task], choice: ModelChoice, repeat: int, task_timeout: float) -> Report:
     from dockerdeployer.bench.harness import open_runner
     from dockerdeployer.bench.progress import Progress
+    from dockerdeployer.bench.report import Report, machine_info
+    from dockerdeployer.bench.scope import TEST_IMAGE
     from dockerdeployer.wiring import build_engine
     from foundation.settings import Settings
     from tools.engine import diagnose
