@@ -6,8 +6,10 @@ says so and suggests phrasings (`unknown`). It never decides whether an action i
 guard in tools/ does that for every call, whoever planned it.
 
 Pipeline, one small module per step:
-  text         tokens (quotes verbatim, case kept in `raw`), typo fixes, multi-word phrases
-  intents      clauses ("restart the api | and show why it crashed") and what each asks for
+  text         tokens (quotes verbatim, case kept in `raw`), typo fixes, multi-word phrases;
+               a `Clause` is an immutable value: its tokens and the ones already consumed
+  intents      clauses ("restart the api | and show why it crashed") and what each asks for:
+               the first row of an ordered rule table (INTENT_RULES) that holds
   slots        log window (tail/since/grep) and image references
   run_options  run_container options: ports, env, mounts, restart policy, limits, ...
   targets      words -> live containers (name, ID prefix, name part, image, close spelling)
@@ -20,7 +22,9 @@ Pipeline, one small module per step:
   reads        read handlers (logs, stats, inspect, lists)
   replies      what to say instead of calling tools
   core         clauses -> calls -> dependency batches
-The word tables (synonyms, well-known ports, unsupported actions) live in `lexicon`.
+Every English word the planner knows lives in the `lexicon` package, a module per topic
+(tests/unit/test_planner_lexicon.py fails on a word anywhere else). Extractors never change a
+token: they return what they found and a new clause with their words taken.
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 
 A request is cut into clauses where a new verb starts ("restart the api | and show why it
 crashed"); "and" between names does not cut ("restart web and api"). Each clause then gets one
-intent: a change verb wins (the first one said), else the read nouns decide, possibly several
-("logs and stats for api").
+intent: the first row of INTENT_RULES that holds, so the order of the rows is the precedence. A
+change verb wins (the first one said, or what CHANGE_RULES make of "up the shop project"), after
+the questions and refusals above it; else the read nouns decide, possibly several ("logs and
+stats for api"). The rows' predicates read ClauseFacts, worked out once per clause when first
+asked; the words they compare with are the lexicon's.
 """
 
 from __future__ import annotations
