@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 import foundation
 from api import errors
 from api.routes import admin, approvals, audit, auth, chat, containers, health
 from api.services import Services
 from tools.errors import ErrorCode
+
+if TYPE_CHECKING:
+    from api.mcp.server import McpEndpoint
 
 
 class BodyLimit:
@@ -63,13 +69,24 @@ class _TooLarge(StarletteHTTPException):
         super().__init__(413, f"request body over {max_bytes} bytes")
 
 
-def create_app(services: Services) -> FastAPI:
-    """The app over services built by the composition root (`dockerdeployer.wiring.build_app`)."""
+def create_app(services: Services, mcp: McpEndpoint | None = None) -> FastAPI:
+    """The app over services built by the composition root (`dockerdeployer.wiring.build_app`);
+    with `mcp`, the MCP endpoint at `/mcp`, its session manager run in the app's lifespan."""
     settings = services.settings
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if mcp is None:
+            yield
+            return
+        async with mcp.running():
+            yield
+
     app = FastAPI(
         title="DockerDeployer API",
         version=foundation.__version__,
         description="Operate Docker in plain language; every change previewed, approved, audited.",
+        lifespan=lifespan,
     )
     app.state.services = services
     errors.install(app)
@@ -80,4 +97,7 @@ def create_app(services: Services) -> FastAPI:
     for module in (auth, health, containers, chat, approvals, audit, admin):
         api.include_router(module.router)
     app.include_router(api)
+    if mcp is not None:
+        # An ASGI endpoint, not a FastAPI route: the MCP transport answers the whole exchange.
+        app.router.routes.append(Route("/mcp", mcp, include_in_schema=False))
     return app

@@ -25,6 +25,8 @@ from tools.plan import Target
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from api.mcp.server import GuardedMCPServer, McpEndpoint
+    from api.mcp.settings import McpSettings
     from api.services import Services
 
 
@@ -132,4 +134,54 @@ def build_app(settings: Settings | None = None, model: Any = None) -> FastAPI:
     """The API with everything behind it, from settings (the environment when none given)."""
     from api.main import create_app
 
-    return create_app(build_services(settings or Settings(), model=model))
+    services = build_services(settings or Settings(), model=model)
+    return create_app(services, mcp=build_mcp_http(services))
+
+
+def build_mcp_http(services: Services, mcp_settings: McpSettings | None = None) -> McpEndpoint:
+    """The MCP server at the API's `/mcp`: the API's gateway, bearer tokens and accounts."""
+    from agent.factory import deployment_features
+    from api.mcp.identity import BearerTokens, token_actor
+    from api.mcp.server import McpEndpoint, build_mcp_server
+    from api.mcp.settings import McpSettings
+
+    settings = services.settings
+    mcp_settings = mcp_settings or McpSettings()
+    server = build_mcp_server(
+        services.gateway,
+        token_actor,
+        transport="streamable HTTP",
+        console_url=mcp_settings.resolved_console_url(settings),
+        features=deployment_features(settings, services.gateway),
+        poll_seconds=mcp_settings.poll_seconds,
+        token_verifier=BearerTokens(services.tokens, services.accounts),
+        issuer_url=settings.resolved_api_url,
+    )
+    return McpEndpoint(server, host=settings.api_host)
+
+
+def build_mcp_stdio(
+    settings: Settings, mcp_settings: McpSettings | None = None, engine: Engine | None = None
+) -> GuardedMCPServer:
+    """The MCP server for `dockerdeployer mcp`: a gateway of its own (no agent, no API), acting
+    as the account the settings name or the invoking OS user (raises NoCaller when the named
+    account is unknown or disabled)."""
+    from agent.factory import deployment_features
+    from api.accounts import Accounts
+    from api.mcp.identity import StdioIdentity
+    from api.mcp.server import build_mcp_server
+    from api.mcp.settings import McpSettings
+
+    mcp_settings = mcp_settings or McpSettings()
+    gateway = build_gateway(settings, engine=engine)
+    identity = StdioIdentity(Accounts(gateway.approvals.sessions), mcp_settings)
+    identity.actor()
+    gateway.current_role = identity.current_role
+    return build_mcp_server(
+        gateway,
+        identity.actor,
+        transport="stdio",
+        console_url=mcp_settings.resolved_console_url(settings),
+        features=deployment_features(settings, gateway),
+        poll_seconds=mcp_settings.poll_seconds,
+    )
