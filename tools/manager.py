@@ -475,6 +475,19 @@ class DockerManager:
         raw = self.call(lambda: self.engine.api.volumes(filters=filters))
         return list((raw or {}).get("Volumes") or [])
 
+    def events(
+        self, container_id: str, since: datetime, until: datetime, types: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The engine's events for one container in a closed window (one request)."""
+        filters = {"container": [container_id], "event": list(types)}
+        return list(
+            self.call(
+                lambda: self.engine.api.events(
+                    since=since, until=until, filters=filters, decode=True
+                )
+            )
+        )
+
     def inspect_distribution(self, ref: str) -> dict[str, Any]:
         """What the registry says a tag points at (needs the registry to answer)."""
         return dict(self.call(lambda: self.engine.api.inspect_distribution(ref)))

@@ -90,6 +90,14 @@ class ContainerStatsInput(ContainerInput):
     pass
 
 
+class DiagnoseContainerInput(ContainerInput):
+    pass
+
+
+class FindProblemsInput(ToolInput):
+    pass
+
+
 class ListImagesInput(ToolInput):
     name: str | None = Field(default=None, max_length=255, description="Repository filter.")
 

@@ -235,6 +235,9 @@ class MemoryEngine:
     def network_records(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         return []
 
+    def events(self, container_id: str, since: Any, until: Any, types: Any) -> list[Any]:
+        return []
+
     def services(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         raise EngineError("This node is not a swarm manager.")
 

@@ -113,6 +113,7 @@ def _load() -> None:
     from tools.catalogue import (  # noqa: F401
         compose,
         containers,
+        diagnosis,
         images,
         stacks,
         swarm,

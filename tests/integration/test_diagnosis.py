@@ -1,0 +1,104 @@
+"""Diagnosis on the real engine: each situation gets a short, correct likely cause."""
+
+from __future__ import annotations
+
+import time
+
+import docker
+import pytest
+
+from tests.integration.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def wait(predicate, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("the container never reached the expected state")
+
+
+def exited(container) -> bool:
+    container.reload()
+    return container.status in ("exited", "dead")
+
+
+def diagnose(gateway, viewer, name: str) -> dict:
+    outcome = gateway.call(viewer, "diagnose_container", {"container": name})
+    assert outcome.status == "executed", outcome.message
+    return outcome.result
+
+
+def test_an_oom_killed_container_is_named_as_out_of_memory(gateway, make_container, viewer):
+    hog = "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo done"
+    container = make_container("oom", command=["sh", "-c", hog], mem_limit="24m",
+                               memswap_limit="24m")  # fmt: skip
+    wait(lambda: exited(container))
+    found = diagnose(gateway, viewer, container.name)
+    assert found["oom_killed"] is True and found["exit_code"] == 137
+    assert "out of memory" in found["likely_cause"]
+    assert any("memory limit 24 MiB" in line for line in found["evidence"])
+
+
+def test_a_crash_loop_under_a_restart_policy(gateway, make_container, viewer):
+    container = make_container("loop", command=["sh", "-c", "echo 'fatal: no config'; exit 3"],
+                               restart_policy={"Name": "always"})  # fmt: skip
+    wait(lambda: (container.reload() or True) and container.attrs["RestartCount"] >= 3, 60)
+    found = diagnose(gateway, viewer, container.name)
+    assert "crash loop" in found["likely_cause"] and "code 3" in found["likely_cause"]
+    assert any("fatal: no config" in line for line in found["error_lines"])
+    assert found["restart_policy"] == "always"
+
+
+def test_a_failing_health_check_shows_the_probe_output(gateway, make_container, viewer):
+    healthcheck = {"test": ["CMD-SHELL", "echo probe says no; exit 1"],
+                   "interval": 500_000_000, "retries": 1, "start_period": 0}  # fmt: skip
+    container = make_container("unhealthy", healthcheck=healthcheck)
+
+    def unhealthy() -> bool:
+        container.reload()
+        return container.attrs["State"].get("Health", {}).get("Status") == "unhealthy"
+
+    wait(unhealthy, 30)
+    found = diagnose(gateway, viewer, container.name)
+    assert found["health"] == "unhealthy" and "health check" in found["likely_cause"]
+    assert "probe says no" in found["likely_cause"] or any(
+        "probe says no" in line for line in found["evidence"]
+    )
+    assert found["suggested_call"] == {"tool": "restart_container",
+                                       "args": {"container": container.name}}  # fmt: skip
+
+
+def test_a_command_that_does_not_exist(gateway, make_container, viewer):
+    container = make_container("e127", command=["sh", "-c", "no-such-command-here"])
+    wait(lambda: exited(container))
+    found = diagnose(gateway, viewer, container.name)
+    assert found["exit_code"] == 127 and "not found" in found["likely_cause"]
+
+
+def test_a_port_already_taken(gateway, make_container, viewer, docker_client):
+    port = free_port()
+    make_container("holder", ports={"8080/tcp": ("127.0.0.1", port)})
+    taker = make_container("taker", start=False, ports={"8080/tcp": ("127.0.0.1", port)})
+    with pytest.raises(docker.errors.APIError):
+        taker.start()
+    found = diagnose(gateway, viewer, taker.name)
+    assert "port is already taken" in found["likely_cause"]
+
+
+def test_find_problems_names_each_container_in_trouble_and_only_those(
+    gateway, make_container, viewer
+):
+    fine = make_container("fine")
+    broken = make_container("broken", command=["sh", "-c", "exit 2"])
+    never = make_container("never", start=False)
+    wait(lambda: exited(broken))
+    outcome = gateway.call(viewer, "find_problems", {})
+    assert outcome.status == "executed"
+    mine = {p["container"]: p for p in outcome.result}
+    assert fine.name not in mine
+    assert mine[broken.name]["problem"] == "exited with code 2"
+    assert mine[never.name]["problem"] == "created but never started"
