@@ -20,6 +20,8 @@ from dockerdeployer.bench.compose_fixtures import ComposeFixtures
 from dockerdeployer.bench.scope import BENCH_LABEL, TaskScope, run_prefix
 from dockerdeployer.bench.spec import ContainerSpec, ServiceSpec
 from tools.errors import DockerDeployerError
+from tools.guard.allowlist import Violation
+from tools.guard.boundary import carrying
 from tools.labels import PROTECT_LABEL
 
 # Exits at once on SIGTERM (a bare PID 1 ignores it, and every stop would cost 10 s).
@@ -125,15 +127,23 @@ class Fixtures:
             port_bindings=bindings or None,
             restart_policy={"Name": spec.restart_policy} if spec.restart_policy != "no" else None,
         )
-        created = self.api.create_container(
-            scope.image,
-            command=scope.expand_any(command_for(spec)),
-            name=scope.full(spec.name),
-            labels=labels,
-            environment=scope.expand_any(spec.env) or None,
-            ports=list(bindings) or None,
-            host_config=host_config,
-        )
+        # The set-up plays a person marking a container protected by hand: it may set the
+        # product's reserved label, and only that, for this one create.
+        reserved = [
+            Violation(f"Labels.{key}", value, "set by the scenario")
+            for key, value in labels.items()
+            if key == PROTECT_LABEL
+        ]
+        with carrying(reserved):
+            created = self.api.create_container(
+                scope.image,
+                command=scope.expand_any(command_for(spec)),
+                name=scope.full(spec.name),
+                labels=labels,
+                environment=scope.expand_any(spec.env) or None,
+                ports=list(bindings) or None,
+                host_config=host_config,
+            )
         container_id = str(created["Id"])
         if spec.state == "created":
             return container_id
