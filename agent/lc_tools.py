@@ -79,6 +79,8 @@ def compact_schema(schema: Any) -> Any:
     for key, value in schema.items():
         if key in _DROP_KEYS or (key == "default" and value is None):
             continue
+        if (key, value) in (("propertyNames", {}), ("additionalProperties", False)):
+            continue  # pydantic's noise: the full model still refuses unknown fields
         if key == "anyOf" and isinstance(value, list):
             options = [v for v in value if v != {"type": "null"}]
             if len(options) == 1:

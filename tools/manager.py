@@ -36,6 +36,7 @@ from tools.guard.engine_proxy import filtering_socket
 from tools.schemas import (
     ContainerDetail,
     ContainerSummary,
+    DiskUsage,
     ImageSummary,
     MountInfo,
     NetworkSummary,
@@ -581,6 +582,50 @@ class DockerManager:
                 list(argv), input=stdin, capture_output=True, text=True, timeout=timeout,
                 cwd=cwd, env=cli_env(url), check=False,
             )  # fmt: skip
+
+    def disk_usage(self) -> DiskUsage:
+        """One `/system/df` round trip, summed like `docker system df`."""
+        raw = self.call(lambda: self.engine.api.df())
+        images = raw.get("Images") or []
+        containers = raw.get("Containers") or []
+        volumes = raw.get("Volumes") or []
+        cache = raw.get("BuildCache") or []
+        image_size = int(raw.get("LayersSize") or sum(int(i.get("Size") or 0) for i in images))
+        unused_images = sum(
+            int(i.get("Size") or 0) - max(int(i.get("SharedSize") or 0), 0)
+            for i in images
+            if not i.get("Containers")
+        )
+        sizes = [int(c.get("SizeRw") or 0) for c in containers]
+        stopped = sum(
+            int(c.get("SizeRw") or 0) for c in containers if c.get("State") != "running"
+        )
+        volume_sizes = [int((v.get("UsageData") or {}).get("Size") or 0) for v in volumes]
+        unused_volumes = sum(
+            int((v.get("UsageData") or {}).get("Size") or 0)
+            for v in volumes
+            if int((v.get("UsageData") or {}).get("RefCount") or 0) == 0
+        )
+        cache_size = sum(int(c.get("Size") or 0) for c in cache)
+        cache_free = sum(int(c.get("Size") or 0) for c in cache if not c.get("InUse"))
+        usage = DiskUsage(
+            images=len(images), images_size=image_size,
+            images_reclaimable=max(unused_images, 0),
+            containers=len(containers), containers_size=sum(sizes),
+            containers_reclaimable=stopped,
+            volumes=len(volumes), volumes_size=sum(max(s, 0) for s in volume_sizes),
+            volumes_reclaimable=max(unused_volumes, 0),
+            build_cache_size=cache_size, build_cache_reclaimable=cache_free,
+            total_size=0, total_reclaimable=0,
+        )  # fmt: skip
+        usage.total_size = sum(
+            (usage.images_size, usage.containers_size, usage.volumes_size, cache_size)
+        )
+        usage.total_reclaimable = sum(
+            (usage.images_reclaimable, usage.containers_reclaimable,
+             usage.volumes_reclaimable, cache_free)
+        )  # fmt: skip
+        return usage
 
     def system_info(self) -> SystemInfo:
         info = self.call(lambda: self.engine.api.info())

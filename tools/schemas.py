@@ -67,6 +67,9 @@ class ListContainersInput(ToolInput):
     status: Literal["running", "all", "exited", "created", "paused", "restarting", "dead"] = (
         Field(default="running", description="Which containers; 'all' includes stopped ones.")
     )
+    condition: Literal["unhealthy", "restarting", "exited_nonzero", "never_started"] | None = (
+        Field(default=None, description="Only containers in this condition (any status).")
+    )
     name: str | None = Field(default=None, max_length=255, description="Name contains this.")
     label: str | None = Field(default=None, max_length=512, description="'key' or 'key=value'.")
     image: str | None = Field(default=None, max_length=255, description="Created from image.")
@@ -86,7 +89,14 @@ class ContainerLogsInput(ContainerInput):
     )
 
 
-class ContainerStatsInput(ContainerInput):
+class ContainerStatsInput(ToolInput):
+    container: ContainerRef | None = Field(
+        default=None, description="Container name or ID; omit for every running container."
+    )
+    sort_by: Literal["cpu", "memory"] = Field(default="cpu", description="Order of the list.")
+
+
+class DiskUsageInput(ToolInput):
     pass
 
 
@@ -242,6 +252,33 @@ class LogsResult(BaseModel):
     lines: int
     truncated: bool
     text: str
+
+
+class StatsOverview(BaseModel):
+    """Every running container's usage in one answer, sorted, with totals."""
+
+    containers: list[StatsResult]
+    sort_by: str
+    total_cpu_percent: float
+    total_memory_usage: int
+
+
+class DiskUsage(BaseModel):
+    """`docker system df`: what each kind of object takes and what prune would reclaim."""
+
+    images: int
+    images_size: int
+    images_reclaimable: int
+    containers: int
+    containers_size: int
+    containers_reclaimable: int
+    volumes: int
+    volumes_size: int
+    volumes_reclaimable: int
+    build_cache_size: int
+    build_cache_reclaimable: int
+    total_size: int
+    total_reclaimable: int
 
 
 class StatsResult(BaseModel):

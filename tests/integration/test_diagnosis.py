@@ -102,3 +102,42 @@ def test_find_problems_names_each_container_in_trouble_and_only_those(
     assert fine.name not in mine
     assert mine[broken.name]["problem"] == "exited with code 2"
     assert mine[never.name]["problem"] == "created but never started"
+
+
+def test_listing_by_condition(gateway, make_container, viewer):
+    broken = make_container("cond-broken", command=["sh", "-c", "exit 4"])
+    clean = make_container("cond-clean", command=["sh", "-c", "exit 0"])
+    never = make_container("cond-never", start=False)
+    wait(lambda: exited(broken) and exited(clean))
+
+    def names(condition: str) -> set[str]:
+        outcome = gateway.call(viewer, "list_containers", {"condition": condition})
+        assert outcome.status == "executed", outcome.message
+        return {c["name"] for c in outcome.result}
+
+    assert broken.name in names("exited_nonzero") and clean.name not in names("exited_nonzero")
+    assert never.name in names("never_started") and broken.name not in names("never_started")
+
+
+def test_stats_of_every_running_container_in_one_call_sorted_with_totals(
+    gateway, make_container, viewer
+):
+    busy = make_container("stats-busy", command=["sh", "-c", "while :; do :; done"])
+    idle = make_container("stats-idle")
+    outcome = gateway.call(viewer, "container_stats", {"sort_by": "cpu"})
+    assert outcome.status == "executed", outcome.message
+    rows = outcome.result["containers"]
+    names = [r["container"] for r in rows]
+    assert busy.name in names and idle.name in names
+    assert names.index(busy.name) < names.index(idle.name)
+    assert outcome.result["total_memory_usage"] == sum(r["memory_usage"] for r in rows)
+
+
+def test_disk_usage_adds_up_like_docker_system_df(gateway, viewer):
+    outcome = gateway.call(viewer, "disk_usage", {})
+    assert outcome.status == "executed", outcome.message
+    usage = outcome.result
+    assert usage["images"] >= 1 and usage["images_size"] > 0
+    assert usage["total_size"] == (usage["images_size"] + usage["containers_size"]
+                                   + usage["volumes_size"] + usage["build_cache_size"])  # fmt: skip
+    assert 0 <= usage["total_reclaimable"] <= usage["total_size"]

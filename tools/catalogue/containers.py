@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tools.catalogue import ToolContext, tool
-from tools.errors import Conflict, InvalidArguments
+from tools.errors import Conflict, DockerDeployerError, InvalidArguments
 from tools.guard.policy import Risk
 from tools.labels import COMPOSE_PROJECT
 from tools.manager import ContainerRecord, redact_env, wait_for_state
@@ -25,6 +27,7 @@ from tools.schemas import (
     RestartContainerInput,
     RunContainerInput,
     StartContainerInput,
+    StatsOverview,
     StatsResult,
     StopContainerInput,
 )
@@ -91,8 +94,24 @@ def _target(plan: ActionPlan) -> Target:
 def list_containers(
     ctx: ToolContext, args: ListContainersInput, plan: ActionPlan
 ) -> list[ContainerSummary]:
-    """List containers (default: running). Filter by status, name, label or image."""
-    return ctx.docker.list_containers(args.status, args.name, args.label, args.image)
+    """List containers (default: running). Filter by status, name, label, image, or condition
+    (unhealthy, restarting, exited_nonzero, never_started)."""
+    if args.condition is None:
+        return ctx.docker.list_containers(args.status, args.name, args.label, args.image)
+    found = ctx.docker.list_containers("all", args.name, args.label, args.image)
+    return [c for c in found if in_condition(c, args.condition)]
+
+
+def in_condition(container: ContainerSummary, condition: str) -> bool:
+    status = container.status.lower()
+    if condition == "unhealthy":
+        return "(unhealthy)" in status
+    if condition == "restarting":
+        return container.state == "restarting"
+    if condition == "never_started":
+        return container.state == "created"
+    match = re.search(r"exited \((\d+)\)", status)
+    return container.state == "dead" or (match is not None and match.group(1) != "0")
 
 
 @tool(Risk.READ, InspectContainerInput, _resolve_only)
@@ -112,13 +131,38 @@ def container_logs(ctx: ToolContext, args: ContainerLogsInput, plan: ActionPlan)
     return LogsResult(container=target.name, lines=lines, truncated=truncated, text=text)
 
 
-@tool(Risk.READ, ContainerStatsInput, _resolve_only)
+def _plan_stats(ctx: ToolContext, args: ContainerStatsInput) -> ActionPlan:
+    return _resolve_only(ctx, args) if args.container else ActionPlan(summary="read")
+
+
+@tool(Risk.READ, ContainerStatsInput, _plan_stats)
 def container_stats(
     ctx: ToolContext, args: ContainerStatsInput, plan: ActionPlan
-) -> StatsResult:
-    """CPU, memory, network and block I/O of a running container right now."""
-    target = _target(plan)
-    return ctx.docker.stats(target.id, target.name)
+) -> StatsResult | StatsOverview:
+    """CPU, memory, network and block I/O right now: of one container, or (no container) of
+    every running one at once, sorted by cpu or memory, with totals."""
+    if plan.targets:
+        target = _target(plan)
+        return ctx.docker.stats(target.id, target.name)
+    running = ctx.docker.container_records(all=False)
+    with ThreadPoolExecutor(max_workers=8) as pool:  # each sample takes the engine ~1 s
+        samples = list(pool.map(lambda r: _sample(ctx, r), running))
+    found = [s for s in samples if s is not None]
+    key = (lambda s: s.cpu_percent) if args.sort_by == "cpu" else (lambda s: s.memory_usage)
+    found.sort(key=key, reverse=True)
+    return StatsOverview(
+        containers=found,
+        sort_by=args.sort_by,
+        total_cpu_percent=round(sum(s.cpu_percent for s in found), 2),
+        total_memory_usage=sum(s.memory_usage for s in found),
+    )
+
+
+def _sample(ctx: ToolContext, record: ContainerRecord) -> StatsResult | None:
+    try:
+        return ctx.docker.stats(record.id, record.name)
+    except DockerDeployerError:  # stopped or removed meanwhile
+        return None
 
 
 # --- change -------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from tools.catalogue import ToolContext, tool
 from tools.guard.policy import Risk
 from tools.plan import ActionPlan
 from tools.schemas import (
+    DiskUsage,
+    DiskUsageInput,
     ListNetworksInput,
     ListVolumesInput,
     NetworkSummary,
@@ -27,6 +29,13 @@ def list_networks(
 def list_volumes(ctx: ToolContext, args: ListVolumesInput, plan: ActionPlan) -> list[VolumeSummary]:
     """List Docker volumes."""
     return ctx.docker.list_volumes()
+
+
+@tool(Risk.READ, DiskUsageInput)
+def disk_usage(ctx: ToolContext, args: DiskUsageInput, plan: ActionPlan) -> DiskUsage:
+    """Disk used by images, containers, volumes and build cache (`docker system df`), and
+    how much a prune would reclaim."""
+    return ctx.docker.disk_usage()
 
 
 @tool(Risk.READ, SystemInfoInput)
