@@ -10,10 +10,13 @@ goal. The bare interpreter's start is measured alongside as the floor.
 
 Goals: `--help` < 0.3 s; a read request (`chat --dry-run --json "list containers"`) < 1 s.
 
-    .venv/bin/python benchmarks/cli_startup.py [--runs 9] [--source DIR]
+    .venv/bin/python benchmarks/cli_startup.py [--runs 9] [--source DIR ...]
 
-`--source DIR` runs the code in DIR instead (e.g. `git worktree add /tmp/before <commit>`), to
-compare two commits with the same interpreter and packages.
+`--source DIR` runs the code in DIR instead of the installed code; given twice, it compares two
+trees in one interleaved run, e.g. before and after a change:
+
+    git archive <commit> | tar -x -C /tmp/before
+    .venv/bin/python benchmarks/cli_startup.py --source /tmp/before --source .
 """
 
 from __future__ import annotations
@@ -70,36 +73,52 @@ def run_once(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="timed runs per command")
-    parser.add_argument("--source", type=Path, help="run the project's code from this directory")
+    parser.add_argument(
+        "--source", type=Path, action="append",
+        help="run the project's code from this directory; repeat to compare trees in one run",
+    )  # fmt: skip
     opts = parser.parse_args()
     program = entry_point()
-    load = os.getloadavg()[0]
-    source = f" with the code in {opts.source}" if opts.source else ""
-    print(f"{' '.join(program)}{source}; {opts.runs} runs each; {os.cpu_count()} CPUs, "
-          f"load {load:.1f}")  # fmt: skip
-    print(f"{'command':42} {'wall median':>11} {'cpu median':>10} {'goal':>6} {'ratio':>6}")
+    sources: list[Path | None] = opts.source or [None]
+    print(f"{' '.join(program)}; {opts.runs} runs each, interleaved; {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.1f} before")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("DOCKERDEPLOYER_")}
+        base.pop("PYTHONDONTWRITEBYTECODE", None)
+        base["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        cases: list[tuple[Path | None, Command, list[str], dict[str, str], str]] = []
+        for n, source in enumerate(sources):
+            # Its own state directory per tree (no model configured: the offline planner).
+            home = Path(tmp) / f"home{n}"
+            home.mkdir()
+            env = {**base, "DOCKERDEPLOYER_HOME": str(home)}
+            if source is not None:
+                env["PYTHONPATH"] = str(source.resolve())
+            for command in COMMANDS if n == 0 else COMMANDS[1:]:  # one floor is enough
+                argv = [*program, *command.args] if command.args else [sys.executable, "-c", "pass"]
+                cases.append((source, command, argv, env, str(home)))
+        for _, _, argv, env, cwd in cases:  # warm-up: databases, bytecode, page cache
+            run_once(argv, env, cwd)
+        timings: list[list[tuple[float, float]]] = [[] for _ in cases]
+        for _ in range(opts.runs):  # interleaved, so a change in load hits every case alike
+            for case, (_, _, argv, env, cwd) in zip(timings, cases, strict=True):
+                case.append(run_once(argv, env, cwd))
     over = 0
-    with tempfile.TemporaryDirectory() as home:
-        # Only our state directory: no model configured (offline planner), no inherited .env.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKERDEPLOYER_")}
-        env["DOCKERDEPLOYER_HOME"] = home
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(home) / "pycache")
-        if opts.source:
-            env["PYTHONPATH"] = str(opts.source.resolve())
-        for command in COMMANDS:
-            argv = [*program, *command.args] if command.args else [sys.executable, "-c", "pass"]
-            run_once(argv, env, home)  # warm-up: creates the database, fills the page cache
-            runs = [run_once(argv, env, home) for _ in range(opts.runs)]
-            wall = statistics.median(w for w, _ in runs)
-            cpu = statistics.median(c for _, c in runs)
-            line = f"{command.name:42} {wall:10.3f}s {cpu:9.3f}s"
-            if command.goal_seconds is not None:
-                ratio = wall / command.goal_seconds
-                over += ratio >= 1
-                verdict = "ok" if ratio < 1 else "OVER"
-                line += f" {command.goal_seconds:5.1f}s {ratio:5.2f}x  {verdict}"
-            print(line, flush=True)
+    shown: Path | None | bool = False
+    for (source, command, *_), runs in zip(cases, timings, strict=True):
+        if source != shown:
+            print(f"\ncode: {source or 'as installed'}")
+            print(f"{'command':42} {'wall median':>11} {'cpu median':>10} {'goal':>6} {'ratio':>6}")
+            shown = source
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        line = f"{command.name:42} {wall:10.3f}s {cpu:9.3f}s"
+        if command.goal_seconds is not None:
+            ratio = wall / command.goal_seconds
+            over += ratio >= 1
+            line += f" {command.goal_seconds:5.1f}s {ratio:5.2f}x  {'ok' if ratio < 1 else 'OVER'}"
+        print(line)
+    print(f"\nload {os.getloadavg()[0]:.1f} after")
     return 1 if over else 0
 
 
