@@ -24,6 +24,7 @@ from tools.engine_client import EngineClient
 from tools.errors import (
     Conflict,
     ContainerNotFound,
+    DockerDeployerError,
     EngineError,
     ErrorCode,
     ImageNotFound,
@@ -435,7 +436,10 @@ class DockerManager:
 
     def pull(self, image: str) -> dict[str, Any]:
         repository, tag = split_image(image)
-        self.call(lambda: self.engine.api.pull(repository, tag=tag))
+        try:
+            self.call(lambda: self.engine.api.pull(repository, tag=tag))
+        except DockerDeployerError as exc:  # the registry's words alone do not name the image
+            raise type(exc)(f"pulling {image} failed: {exc.message}") from exc
         return self.inspect_image(image)
 
     def remove_image(self, image: str, force: bool) -> list[dict[str, Any]]:

@@ -217,6 +217,11 @@ class MemoryEngine:
             raise ImageNotFound(f"No image {image!r} on host {self.host}; pull it first.")
         return {"Id": f"sha256:{image}", "RepoTags": [image], "RepoDigests": [], "Config": {}}
 
+    def pull(self, image: str) -> dict[str, Any]:
+        self.calls.append(f"pull {image}")
+        self.images.add(image)
+        return self.inspect_image(image)
+
     def system_info(self) -> SystemInfo:
         running = sum(c.state == "running" for c in self.containers.values())
         return SystemInfo(

@@ -141,15 +141,19 @@ def test_a_container_that_cannot_start_is_removed_again(
     assert containers_with_case(docker_client, case) == []
 
 
-def test_a_missing_image_is_a_readable_error_and_creates_nothing(gateway, docker_client, admin):
+def test_a_missing_image_is_pulled_as_part_of_the_approved_plan(gateway, docker_client, admin):
+    """Like `docker run`: the card says it pulls first; with no registry that has the image,
+    the pull fails readably and nothing is created."""
     case = new_case()
     args = run_args(unique("noimg"), case, image="dockerdeployer-test/does-not-exist:1")
-    outcome = gateway.call(admin, "run_container", args)
-    assert outcome.status == "failed"
-    assert outcome.error_code == "image_not_found"
-    assert outcome.message == (
-        "No image 'dockerdeployer-test/does-not-exist:1' on host local; pull it first (pull_image)."
+    proposal = gateway.call(admin, "run_container", args)
+    assert proposal.status == "pending_approval", proposal.message
+    assert proposal.preview["impact"][0].startswith(
+        "pulls dockerdeployer-test/does-not-exist:1 (not on host local), then runs it"
     )
+    outcome = gateway.decide(proposal.approval["id"], admin, approve=True)
+    assert outcome.status == "failed"
+    assert "dockerdeployer-test/does-not-exist" in outcome.message
     assert containers_with_case(docker_client, case) == []
 
 

@@ -77,8 +77,12 @@ def test_a_hard_denial_comes_before_a_missing_image(gateway, engine):
     args = {"image": "ubuntu:24.04", "privileged": True}
     outcome = gateway.call(ADMIN, "run_container", args)
     assert outcome.status == "denied" and "Privileged" in outcome.message
-    missing = gateway.call(ADMIN, "run_container", {"image": "ubuntu:24.04"})
-    assert missing.status == "failed" and "pull it first" in missing.message
+    missing = gateway.call(ADMIN, "run_container", {"image": "ubuntu:24.04", "name": "u"})
+    assert missing.status == "pending_approval"
+    assert missing.preview["impact"][0].startswith("pulls ubuntu:24.04")
+    ran = gateway.decide(missing.approval["id"], ADMIN, approve=True)
+    assert ran.status == "executed" and ran.message.startswith("pulled ubuntu:24.04")
+    assert engine.calls[-3:] == ["pull ubuntu:24.04", "create u", "start u"]
 
 
 def test_an_object_made_elsewhere_with_refused_options_needs_an_admin(gateway, engine):

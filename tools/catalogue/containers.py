@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tools.catalogue import ToolContext, tool
-from tools.errors import Conflict, DockerDeployerError, InvalidArguments
+from tools.errors import Conflict, DockerDeployerError, ImageNotFound, InvalidArguments
 from tools.guard.policy import Risk
 from tools.labels import COMPOSE_PROJECT
 from tools.manager import ContainerRecord, redact_env, wait_for_state
@@ -341,22 +341,31 @@ def _plan_run(ctx: ToolContext, args: RunContainerInput) -> ActionPlan:
     violations = ctx.docker.checker().container_create(ctx.docker.create_body(payload))
     if violations:
         return ActionPlan(summary, command, violations=[str(v) for v in violations])
-    image = ctx.docker.inspect_image(args.image)
+    try:
+        image: dict[str, Any] | None = ctx.docker.inspect_image(args.image)
+    except ImageNotFound:
+        image = None  # `docker run` pulls it: so does this plan, as part of the same approval
     records = ctx.docker.container_records(all=True)
     if args.name and any(r.name == args.name for r in records):
         raise Conflict(f"a container named {args.name!r} already exists; pick another name")
     taken = _port_taken(records, payload)
     if taken:
         raise Conflict(taken)
-    repo_digests = image.get("RepoDigests") or []
-    image_target = Target(
-        kind="image",
-        id=str(image["Id"]),
-        name=args.image,
-        labels=(image.get("Config") or {}).get("Labels") or {},
-        detail={"digest": repo_digests[0] if repo_digests else None},
-    )
-    impact = [f"creates container {args.name or '(random name)'} from {args.image}"]
+    if image is None:
+        image_target = Target(kind="image", id=f"ref:{args.image}", name=args.image,
+                              detail={"pull": True})  # fmt: skip
+        impact = [f"pulls {args.image} (not on host {ctx.docker.host}), then runs it"]
+    else:
+        repo_digests = image.get("RepoDigests") or []
+        image_target = Target(
+            kind="image",
+            id=str(image["Id"]),
+            name=args.image,
+            labels=(image.get("Config") or {}).get("Labels") or {},
+            detail={"digest": repo_digests[0] if repo_digests else None},
+        )
+        impact = []
+    impact += [f"creates container {args.name or '(random name)'} from {args.image}"]
     impact += [f"publishes {h} -> {c}" for h, c in sorted(args.ports.items())]
     impact += [f"mounts {s} at {t}" for s, t in sorted(args.volumes.items())]
     return ActionPlan(summary, command, [image_target], impact, payload=payload)
@@ -380,14 +389,18 @@ def _bytes(memory: str) -> int:
 
 @tool(Risk.CHANGE, RunContainerInput, _plan_run)
 def run_container(ctx: ToolContext, args: RunContainerInput, plan: ActionPlan) -> ActionResult:
-    """Deploy a new container from a local image (detached): name, ports, env, volumes,
-    restart policy, cpu/memory limits, labels, command. Pull the image first if missing.
-    privileged, added capabilities, host namespaces, devices and sensitive mounts are refused."""
+    """Deploy a new container (detached), pulling its image first if missing: name, ports,
+    env, volumes, restart policy, cpu/memory limits, labels, command. privileged, added
+    capabilities, host namespaces, devices and sensitive mounts are refused."""
     payload = dict(plan.payload)
+    pulled = ""
+    if plan.targets and plan.targets[0].detail.get("pull"):
+        image = ctx.docker.pull(args.image)  # a registry that does not have it: a clear error
+        pulled = f"pulled {args.image} ({str(image.get('Id', ''))[7:19]}); "
     container_id = ctx.docker.create_and_start(args.name, payload)
     state = wait_for_state(ctx.docker, container_id, "running", 1.0)
     return ActionResult(
-        message=f"started {args.name or container_id[:12]} from {args.image}",
+        message=f"{pulled}started {args.name or container_id[:12]} from {args.image}",
         command=plan.command,
         targets=[container_id],
         state=state,
