@@ -15,6 +15,7 @@ command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 command -v file >/dev/null 2>&1 || need_apt+=(file)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)        # second test engine (netns)
 command -v nsenter >/dev/null 2>&1 || need_apt+=(util-linux)
+command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)  # pulls from a loopback registry
 
 if ! engine_answers; then
   if [ ${#need_apt[@]} -gt 0 ]; then
