@@ -183,9 +183,7 @@ class CatalogueTools:
         store = self.gateway.approvals
         links = self.approvals.links
 
-        async def get_approval(arguments: dict[str, Any], ctx: Context[Any, Any]) -> (
-            CallToolResult
-        ):
+        async def get_approval(arguments: dict[str, Any], ctx: Context[Any, Any]) -> CallToolResult:
             try:
                 actor = self.identify()
                 args = GetApprovalInput.model_validate(arguments)

@@ -87,16 +87,30 @@ class Resources:
 
     def register(self, server: MCPServer[Any]) -> None:
         text = "text/plain"
-        server.resource(CONTAINERS, name="containers", mime_type=text,
-                        description="Every container on every host, running or not.")(
-            self.containers)
-        server.resource(INSPECT, name="container", mime_type=text,
-                        description="One container's inspect data (name or ID).")(self.inspect)
-        server.resource(LOGS, name="container_logs", mime_type=text,
-                        description=f"One container's last {LOG_TAIL} log lines.")(self.logs)
-        server.resource(PENDING, name="pending_approvals", mime_type=text,
-                        description="Changes waiting for a person (yours; all for an admin).")(
-            self.pending)
+        server.resource(
+            CONTAINERS,
+            name="containers",
+            mime_type=text,
+            description="Every container on every host, running or not.",
+        )(self.containers)
+        server.resource(
+            INSPECT,
+            name="container",
+            mime_type=text,
+            description="One container's inspect data (name or ID).",
+        )(self.inspect)
+        server.resource(
+            LOGS,
+            name="container_logs",
+            mime_type=text,
+            description=f"One container's last {LOG_TAIL} log lines.",
+        )(self.logs)
+        server.resource(
+            PENDING,
+            name="pending_approvals",
+            mime_type=text,
+            description="Changes waiting for a person (yours; all for an admin).",
+        )(self.pending)
         server.resource(APPROVAL_URI, name="approval", mime_type=text,
                         description="One approval: pending, executed (with result), rejected.")(
             self.approval)  # fmt: skip

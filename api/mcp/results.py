@@ -67,8 +67,10 @@ def compact_result(schema: Any) -> Any:
             continue
         if key == "anyOf" and isinstance(value, list) and {"type": "null"} in value:
             others = [v for v in value if v != {"type": "null"}]
-            if len(others) == 1 and set(others[0]) == {"type"} and isinstance(
-                others[0]["type"], str
+            if (
+                len(others) == 1
+                and set(others[0]) == {"type"}
+                and isinstance(others[0]["type"], str)
             ):
                 out["type"] = [others[0]["type"], "null"]
                 continue
