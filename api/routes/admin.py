@@ -7,39 +7,51 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api.deps import AdminActor, ServicesDep
-from api.schemas import BotTokenCreate, UserCreate, UserUpdate
+from api.schemas import (
+    BotTokenCreate,
+    BotTokenCreatedPublic,
+    BotTokenPublic,
+    UserCreate,
+    UserCreatedPublic,
+    UserPublic,
+    UserUpdate,
+    UserUpdatedPublic,
+    error_responses,
+)
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], responses=error_responses(401, 403, 422))
 
 
-@router.get("/users")
+@router.get("/users", response_model=list[UserPublic])
 def list_users(actor: AdminActor, services: ServicesDep) -> list[dict[str, Any]]:
     return services.accounts.list_users()
 
 
-@router.post("/users", status_code=201)
+@router.post(
+    "/users", status_code=201, response_model=UserCreatedPublic, responses=error_responses(409)
+)
 def create_user(body: UserCreate, actor: AdminActor, services: ServicesDep) -> dict[str, Any]:
     return services.accounts.add_user(body.name, body.password, body.role)
 
 
-@router.patch("/users/{name}")
+@router.patch("/users/{name}", response_model=UserUpdatedPublic, responses=error_responses(404))
 def update_user(
     name: str, body: UserUpdate, actor: AdminActor, services: ServicesDep
 ) -> dict[str, Any]:
     return services.accounts.update_user(name[:64], body.role, body.disabled)
 
 
-@router.get("/tokens")
+@router.get("/tokens", response_model=list[BotTokenPublic])
 def list_tokens(actor: AdminActor, services: ServicesDep) -> list[dict[str, Any]]:
     return services.accounts.list_tokens()
 
 
-@router.post("/tokens", status_code=201)
+@router.post("/tokens", status_code=201, response_model=BotTokenCreatedPublic)
 def create_token(body: BotTokenCreate, actor: AdminActor, services: ServicesDep) -> dict[str, Any]:
     return services.accounts.create_token(body.name, body.role, actor.name)
 
 
-@router.delete("/tokens/{token_id}", status_code=204)
+@router.delete("/tokens/{token_id}", status_code=204, responses=error_responses(404))
 def revoke_token(token_id: str, actor: AdminActor, services: ServicesDep) -> Response:
     services.accounts.revoke_token(token_id[:32])
     return Response(status_code=204)

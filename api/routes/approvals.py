@@ -4,13 +4,14 @@ and then lets the paused conversation continue."""
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentActor, ServicesDep
-from api.schemas import ApprovalDecision
+from api.schemas import ApprovalDecision, ApprovalPublic, DecisionPublic, error_responses
 from api.services import Services
+from tools.approvals import ApprovalStatus
 from tools.errors import (
     ApprovalExpired,
     ApprovalTargetChanged,
@@ -20,27 +21,28 @@ from tools.errors import (
 
 log = logging.getLogger("dockerdeployer.api")
 
-router = APIRouter(prefix="/approvals", tags=["approvals"])
+router = APIRouter(
+    prefix="/approvals", tags=["approvals"], responses=error_responses(401, 404, 422)
+)
 
-Status = Literal["pending", "executing", "executed", "failed", "rejected", "expired", "stale"]
-
-
-@router.get("")
+@router.get("", response_model=list[ApprovalPublic])
 def list_approvals(
     actor: CurrentActor,
     services: ServicesDep,
-    status: Status | None = None,
+    status: ApprovalStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     return [a.public() for a in services.gateway.approvals.list(status, limit)]
 
 
-@router.get("/{approval_id}")
+@router.get("/{approval_id}", response_model=ApprovalPublic)
 def get_approval(approval_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
     return services.gateway.approvals.get(approval_id[:64]).public()
 
 
-@router.post("/{approval_id}")
+@router.post(
+    "/{approval_id}", response_model=DecisionPublic, responses=error_responses(403, 409, 410)
+)
 def decide(
     approval_id: str, body: ApprovalDecision, actor: CurrentActor, services: ServicesDep
 ) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, ServicesDep
+from api.schemas import AuditEntryPublic, error_responses
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=error_responses(401, 422))
 
 COLUMNS = ["id", "ts", "event", "actor", "role", "tool", "host", "args", "approval_id",
            "approver", "thread_id", "message", "request"]  # fmt: skip
@@ -27,7 +28,16 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-@router.get("")
+@router.get(
+    "",
+    response_model=list[AuditEntryPublic],
+    responses={
+        200: {
+            "description": "The entries, newest first: JSON, or CSV with `format=csv`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def audit(
     actor: CurrentActor,
     services: ServicesDep,

@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.deps import CurrentActor, ServicesDep
-from api.schemas import LoginRequest, MePublic, TokenPublic
+from api.schemas import LoginRequest, MePublic, TokenPublic, error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/login", response_model=TokenPublic)
+@router.post("/login", response_model=TokenPublic, responses=error_responses(401, 422, 429))
 def login(body: LoginRequest, request: Request, services: ServicesDep) -> TokenPublic:
     user_key = f"user:{body.username.lower()}"
     addr_key = f"addr:{request.client.host if request.client else 'unknown'}"
@@ -28,7 +28,7 @@ def login(body: LoginRequest, request: Request, services: ServicesDep) -> TokenP
     return TokenPublic(access_token=token, expires_in=expires_in)
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=error_responses(400, 401))
 def logout(request: Request, actor: CurrentActor, services: ServicesDep) -> Response:
     claims = getattr(request.state, "claims", None)
     if claims is None:
@@ -38,6 +38,6 @@ def logout(request: Request, actor: CurrentActor, services: ServicesDep) -> Resp
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=MePublic)
+@router.get("/me", response_model=MePublic, responses=error_responses(401))
 def me(actor: CurrentActor) -> MePublic:
     return MePublic(name=actor.name, role=actor.role, kind=actor.kind)

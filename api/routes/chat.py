@@ -11,10 +11,16 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ServicesDep
-from api.schemas import ChatCreate, ChatPublic
+from api.schemas import (
+    ChatCreate,
+    ChatPublic,
+    ThreadPublic,
+    ThreadSummaryPublic,
+    error_responses,
+)
 from tools.errors import DockerDeployerError, ErrorCode
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], responses=error_responses(401, 403, 422, 503))
 log = logging.getLogger("dockerdeployer.api")
 
 
@@ -28,7 +34,16 @@ def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
-@router.post("/chat/stream", response_class=StreamingResponse)
+@router.post(
+    "/chat/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events, one JSON object per `data:` line.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
     """Events: `thread` (its id, first), `token` (reply text as it comes), `tool_call`,
     `tool_result`, `approval`, `done` (the same object POST /api/chat returns) or `error`."""
@@ -56,12 +71,12 @@ def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) ->
     )
 
 
-@router.get("/threads")
+@router.get("/threads", response_model=list[ThreadSummaryPublic])
 def threads(actor: CurrentActor, services: ServicesDep) -> list[dict[str, Any]]:
     return services.assistant.threads(actor)
 
 
-@router.get("/threads/{thread_id}")
+@router.get("/threads/{thread_id}", response_model=ThreadPublic, responses=error_responses(404))
 def thread_history(thread_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
     return {
         "thread_id": thread_id,

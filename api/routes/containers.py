@@ -9,12 +9,20 @@ from fastapi.responses import JSONResponse
 
 from api.deps import CurrentActor, ServicesDep
 from api.routes.outcomes import action_response, read_result
-from api.schemas import ContainerActionCreate
+from api.schemas import (
+    ActionExecutedPublic,
+    ActionPendingPublic,
+    ContainerActionCreate,
+    error_responses,
+)
+from tools.schemas import ContainerDetail, ContainerSummary, LogsResult, StatsResult
 
-router = APIRouter(prefix="/containers", tags=["containers"])
+router = APIRouter(
+    prefix="/containers", tags=["containers"], responses=error_responses(401, 404, 422, 503)
+)
 
 
-@router.get("")
+@router.get("", response_model=list[ContainerSummary])
 def list_containers(
     actor: CurrentActor,
     services: ServicesDep,
@@ -28,12 +36,12 @@ def list_containers(
     return read_result(services.gateway.call(actor, "list_containers", args))
 
 
-@router.get("/{ref}")
+@router.get("/{ref}", response_model=ContainerDetail)
 def inspect_container(ref: str, actor: CurrentActor, services: ServicesDep) -> Any:
     return read_result(services.gateway.call(actor, "inspect_container", {"container": ref}))
 
 
-@router.get("/{ref}/logs")
+@router.get("/{ref}/logs", response_model=LogsResult)
 def container_logs(
     ref: str,
     actor: CurrentActor,
@@ -50,14 +58,18 @@ def container_logs(
     return read_result(services.gateway.call(actor, "container_logs", args))
 
 
-@router.get("/{ref}/stats")
+@router.get("/{ref}/stats", response_model=StatsResult)
 def container_stats(ref: str, actor: CurrentActor, services: ServicesDep) -> Any:
     return read_result(services.gateway.call(actor, "container_stats", {"container": ref}))
 
 
 @router.post(
     "/{ref}/{action}",
-    responses={202: {"description": "Waiting for approval"}, 403: {}, 404: {}, 422: {}},
+    response_model=ActionExecutedPublic,
+    responses={
+        202: {"model": ActionPendingPublic, "description": "Waiting for approval"},
+        **error_responses(403, 409),
+    },
 )
 def container_action(
     ref: str,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from api.schemas import ActionExecutedPublic, ActionPendingPublic
 from tools.errors import DockerDeployerError, ErrorCode
 from tools.gateway import CallOutcome
 
@@ -18,11 +19,11 @@ def read_result(outcome: CallOutcome) -> Any:
 
 def action_response(outcome: CallOutcome) -> JSONResponse:
     if outcome.status == "executed":
-        return JSONResponse({"status": "executed", "result": outcome.result}, status_code=200)
+        done = ActionExecutedPublic(status="executed", result=outcome.result)
+        return JSONResponse(done.model_dump(mode="json"), status_code=200)
     if outcome.status == "pending_approval":
-        return JSONResponse(
-            {"status": "pending_approval", "approval": outcome.approval}, status_code=202
-        )
+        pending = ActionPendingPublic(status="pending_approval", approval=outcome.approval)
+        return JSONResponse(pending.model_dump(mode="json"), status_code=202)
     raise _error(outcome)
 
 
