@@ -50,7 +50,7 @@ def _logs(
 ) -> tuple[list[PlannedCall], Clause]:
     options, clause = log_options(clause, ctx.names)
     if why and options.tail is None:
-        options.tail = _WHY_TAIL
+        options = dataclasses.replace(options, tail=_WHY_TAIL)
     target_words_ = target_words(clause, ctx.known)
     if target_words_.empty and not target_words_.states:
         if not ctx.last:
