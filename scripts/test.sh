@@ -5,7 +5,7 @@
 #   2. the test images removed and rebuilt without the build cache  scripts/test-images.sh --fresh
 #      (test-all: also the product build's cached base image and wheelhouse; KEEP_BUILD_CACHE=1
 #      keeps them; and Debian's Chromium for the browser test, scripts/ensure-browser.sh)
-#   3. ruff; mypy side by side with the docker-bench threshold (mypy is CPU-bound, the bench
+#   3. ruff; the layer contract (import-linter); mypy side by side with the docker-bench threshold (mypy is CPU-bound, the bench
 #      mostly waits on the engine)
 #   4. pytest: everything not marked `slow` (test-all: everything)
 #
@@ -55,6 +55,7 @@ if [ $all = 1 ]; then
 fi
 step images bash scripts/test-images.sh "${images[@]}"
 step ruff "$BIN/ruff" check .
+step layers "$BIN/lint-imports"
 
 mkdir -p test-artifacts
 mypy_started=$SECONDS
