@@ -57,14 +57,14 @@ class GetApprovalInput(BaseModel):
 
 
 def hints(spec: ToolSpec) -> ToolAnnotations:
-    """From the risk: a tool whose arguments can raise its risk is marked by its worst case."""
-    variable = spec.risk_of is not None
-    return ToolAnnotations(
-        read_only_hint=spec.risk is Risk.READ and not variable,
-        destructive_hint=spec.risk is Risk.DESTRUCTIVE or variable,
-        idempotent_hint=spec.risk is Risk.READ and not variable,
-        open_world_hint=False,  # the configured Docker hosts, nothing else
-    )
+    """From the risk; a tool whose arguments can raise its risk is marked by its worst case.
+    Only what differs from the spec's defaults is sent (read-only false, destructive true,
+    idempotent false, open world true; the last three mean nothing for a read-only tool):
+    every `tools/list` pays for each word."""
+    if spec.risk is Risk.READ and spec.risk_of is None:
+        return ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    destructive = spec.risk is Risk.DESTRUCTIVE or spec.risk_of is not None
+    return ToolAnnotations(destructive_hint=None if destructive else False, open_world_hint=False)
 
 
 def input_schema(spec: ToolSpec, multi_host: bool) -> dict[str, Any]:
@@ -174,7 +174,7 @@ class CatalogueTools:
 
         return _mcp_tool(
             spec.name, spec.description, input_schema(spec, self.gateway.multi_host),
-            output_schema(result_schema(spec)), hints(spec), call,
+            output_schema(result_schema(spec), spec.risk is not Risk.READ), hints(spec), call,
         )  # fmt: skip
 
     # --- get_approval: the poll for a client that cannot ask its person ------------------------
@@ -217,8 +217,7 @@ class CatalogueTools:
         schema = compact_schema(GetApprovalInput.model_json_schema())
         return _mcp_tool(
             GET_APPROVAL, description, schema, output_schema(None),
-            ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                            open_world_hint=False),
+            ToolAnnotations(read_only_hint=True, open_world_hint=False),
             get_approval,
         )  # fmt: skip
 

@@ -53,44 +53,33 @@ def render(outcome: CallOutcome, links: Links, note: str = "") -> CallToolResult
     )
 
 
-def compact_result(schema: Any) -> Any:
-    """A result model's JSON schema without what code does not need (titles, `null` defaults),
-    `X or null` written as one type list. Unlike the input schemas nothing is loosened: clients
-    validate results against it, and optional fields do come back as null."""
-    if isinstance(schema, list):
-        return [compact_result(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "title" or (key == "default" and value is None):
-            continue
-        if key == "anyOf" and isinstance(value, list) and {"type": "null"} in value:
-            others = [v for v in value if v != {"type": "null"}]
-            if (
-                len(others) == 1
-                and set(others[0]) == {"type"}
-                and isinstance(others[0]["type"], str)
-            ):
-                out["type"] = [others[0]["type"], "null"]
-                continue
-        out[key] = compact_result(value)
-    return out
+def result_shape(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A result model's JSON schema reduced to its shape: objects with their fields as
+    `required` names, arrays with their items, unions as `anyOf`. Every `tools/list` carries
+    every output schema, so the fields' types and descriptions stay in the API's OpenAPI
+    document (`/docs`), and the listing stays under the token budget."""
+    defs = schema.get("$defs", defs) or {}
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        schema = defs[ref.rsplit("/", 1)[-1]]
+    options = [o for o in schema.get("anyOf", []) if o != {"type": "null"}]
+    if options:
+        shapes = [result_shape(option, defs) for option in options]
+        return shapes[0] if len(shapes) == 1 else {"anyOf": shapes}
+    kind = schema.get("type")
+    if kind == "object" and schema.get("properties"):
+        return {"type": "object", "required": list(schema["properties"])}
+    if kind == "array":
+        return {"type": "array", "items": result_shape(schema.get("items") or {}, defs)}
+    return {"type": kind} if isinstance(kind, str) else {}
 
 
-def output_schema(result: dict[str, Any] | None) -> dict[str, Any]:
-    """The envelope's JSON schema around one tool's result schema (its `$defs` lifted to the
-    root, where `$ref`s resolve)."""
+def output_schema(result: dict[str, Any] | None, approvals: bool = True) -> dict[str, Any]:
+    """The envelope's JSON schema around the shape of one tool's result model; `approval` only
+    for tools that can wait for one."""
     properties: dict[str, Any] = {"status": {"type": "string"}, "message": {"type": "string"}}
-    defs: dict[str, Any] = {}
     if result is not None:
-        result = compact_result(result)
-        defs = result.pop("$defs", {})
-        properties["result"] = result
-    properties["approval"] = {"type": "object"}
-    schema: dict[str, Any] = {
-        "type": "object", "properties": properties, "required": ["status", "message"],
-    }  # fmt: skip
-    if defs:
-        schema["$defs"] = defs
-    return schema
+        properties["result"] = result_shape(result)
+    if approvals:
+        properties["approval"] = {"type": "object"}
+    return {"type": "object", "properties": properties, "required": ["status", "message"]}

@@ -57,13 +57,15 @@ async def test_tools_listed_per_role_with_annotations_and_schemas(live_api: Live
     assert set(admin) == DEFAULT_TOOLS | {"get_approval"}
     spec = {s.name: s for s in all_tools()}
     for name, tool in admin.items():
+        # Unset hints mean the spec's defaults: not read-only, destructive, not idempotent.
         hints = tool.annotations
+        destructive = hints.destructive_hint is not False
         assert tool.output_schema and tool.output_schema["type"] == "object", name
         if name in read_tools() or name == "get_approval":
-            assert hints.read_only_hint and not hints.destructive_hint and hints.idempotent_hint
+            assert hints.read_only_hint is True, name
         else:
             assert not hints.read_only_hint and not hints.idempotent_hint, name
-            assert hints.destructive_hint == (spec[name].risk is Risk.DESTRUCTIVE), name
+            assert destructive == (spec[name].risk is Risk.DESTRUCTIVE), name
         assert hints.open_world_hint is False
         if name != "get_approval":  # the catalogue's own text and arguments
             assert tool.description == spec[name].description

@@ -67,7 +67,7 @@ def test_typescript_client_over_stdio(
         DOCKERDEPLOYER_HOME=str(live_api.home), DOCKERDEPLOYER_MCP_USER="oscar",
     )  # fmt: skip
     assert out["server"]["name"] == "dockerdeployer"
-    read_only = {t["name"] for t in out["tools"] if t["annotations"]["readOnlyHint"]}
+    read_only = {t["name"] for t in out["tools"] if t["annotations"].get("readOnlyHint")}
     assert {"list_containers", "get_approval"} <= read_only and "restart_container" not in read_only
     pending = out["restart"]["structured"]
     assert pending["status"] == "pending_approval" and not out["restart"]["isError"]
