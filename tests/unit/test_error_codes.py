@@ -52,29 +52,41 @@ def test_every_code_has_a_status_and_a_member_without_one_is_refused() -> None:
         ErrorCode._new_member_(ErrorCode, "orphan")  # type: ignore[attr-defined]
 
 
-def _string_codes(path: Path) -> list[str]:
+def _string_codes(source: str, where: str) -> list[str]:
     """`code = "..."`, `error_code="..."` and `error_code == "..."` spelled as literals."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
             names = [t.id for t in node.targets if isinstance(t, ast.Name)]
             if "code" in names and isinstance(node.value.value, str):
-                found.append(f"{path}:{node.lineno}")
+                found.append(f"{where}:{node.lineno}")
         elif isinstance(node, ast.keyword) and node.arg == "error_code":
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                found.append(f"{path}:{node.lineno}")
+                found.append(f"{where}:{node.lineno}")
         elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute):
-            literal = [c for c in node.comparators if isinstance(c, ast.Constant)]
-            if node.left.attr in ("code", "error_code") and literal:
-                found.append(f"{path}:{node.lineno}")
+            constants = [c for c in node.comparators if isinstance(c, ast.Constant)]
+            if node.left.attr in ("code", "error_code") and any(
+                isinstance(c.value, str) for c in constants
+            ):
+                found.append(f"{where}:{node.lineno}")
     return found
 
 
 def test_no_error_code_is_spelled_as_a_string() -> None:
     files = [p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))]
     assert len(files) > 50
-    offenders = [hit for path in files for hit in _string_codes(path)]
+    offenders = [hit for path in files for hit in _string_codes(path.read_text(), str(path))]
     assert not offenders, offenders
+
+
+def test_the_scan_finds_codes_spelled_as_strings() -> None:
+    source = (
+        'class E(Exception):\n    code = "x"\n'
+        'CallOutcome(error_code="denied")\n'
+        'if outcome.error_code == "target_changed": pass\n'
+        "if outcome.error_code is None or exc.code is ErrorCode.DENIED: pass\n"
+    )
+    assert sorted(_string_codes(source, "s")) == ["s:2", "s:3", "s:4"]
 
 
 @pytest.fixture(scope="module")
