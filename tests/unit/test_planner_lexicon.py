@@ -2,9 +2,10 @@
 
 Outside agent/planner/lexicon/, planner code may compare words only with the lexicon's meanings
 (token kinds, canonical words, intents: `lexicon.meanings`), tool and argument names from the
-catalogue, or non-words (punctuation and Docker syntax such as ":", "/", "->"). Any other word in
-a comparison, a membership test, a set operation or a collection literal is a word table outside
-the lexicon, and the scan below names it, with its file and line.
+catalogue, or non-words (punctuation and Docker syntax such as ":", "/", "->"; text with spaces
+is a reply, not a word). Any other word in a comparison, a membership test, a set operation or a
+collection literal, a `words(...)` call, or a module-level table made of lexicon tables is a word
+table outside the lexicon, and the scan below names it, with its file and line.
 """
 
 from __future__ import annotations
