@@ -3,8 +3,6 @@ the guarded tools, the approval middleware, call limits and the checkpointer."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from langchain.agents import create_agent
@@ -15,7 +13,6 @@ from langchain.agents.middleware import (
 )
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.sqlite import SqliteSaver
 from sqlalchemy.engine import make_url
 
 import prompts
@@ -60,17 +57,20 @@ def model_label(settings: Settings) -> str:
 
 
 def build_checkpointer(settings: Settings) -> BaseCheckpointSaver[Any]:
-    """Checkpoints in the project's SQLite file, so a pending approval survives a restart."""
+    """Checkpoints in the project's database (SQLite file or PostgreSQL), so a pending approval
+    survives a restart and, with several API replicas, resumes on any of them."""
+    from agent.checkpoints import postgres_checkpointer, sqlite_checkpointer
+
     url = make_url(settings.resolved_database_url)
-    if url.get_backend_name() != "sqlite" or not url.database:
-        raise NotImplementedError("agent checkpoints need SQLite for now")
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(url.database, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes, 1.5x faster
-    saver = SqliteSaver(conn)
-    saver.setup()
-    return saver
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        return sqlite_checkpointer(url.database)
+    if backend == "postgresql":
+        return postgres_checkpointer(settings.resolved_database_url)
+    raise ValueError(
+        f"DOCKERDEPLOYER_DATABASE_URL: agent checkpoints need a SQLite file or PostgreSQL, "
+        f"not {backend}{' in memory' if backend == 'sqlite' else ''}"
+    )
 
 
 def deployment_features(settings: Settings, gateway: ToolGateway) -> frozenset[str]:

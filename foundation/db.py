@@ -1,6 +1,7 @@
 """The store's foundation: one SQLAlchemy metadata, engines, sessions and schema migrations.
 
-SQLite (WAL) by default, PostgreSQL by URL. Each layer declares its own tables on `Base`
+SQLite (WAL) by default, PostgreSQL by URL (`postgresql://...`, driven by psycopg 3) when several
+API replicas share one store. Each layer declares its own tables on `Base`
 (`tools/store.py`, `agent/store.py`, `api/store.py`); the schema itself is owned by the Alembic
 migrations in `foundation/migrations`, which every process runs to head when it opens the
 database. A database written by a newer release is refused rather than guessed at.
@@ -8,6 +9,8 @@ database. A database written by a newer release is refused rather than guessed a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +19,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, DateTime, create_engine, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, DateTime, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"  # the schema of the first release, made with create_all (no version table)
+# pg_advisory_lock key of schema migrations: replicas starting together migrate one at a time.
+MIGRATION_LOCK = 0x44_44_6D_69_67  # "DDmig"
+# Connections per process on PostgreSQL (the server's default max_connections is 100): the API's
+# request threads share them; the agent's checkpointer has a pool of its own.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
 
 
 def utcnow() -> datetime:
@@ -49,12 +58,48 @@ def schema_version(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def is_postgres(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def database_url(url: str) -> URL:
+    """The SQLAlchemy URL: `postgresql://` and `postgres://` mean psycopg 3 (the driver the
+    agent's checkpointer uses too), not SQLAlchemy's default psycopg2."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process migrates at a time (a session-level advisory lock held on a
+    connection of its own); SQLite's file lock already serialises writers."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+
+
 def migrate(engine: Engine) -> str:
     """Bring the schema to this code's head; returns the revision it is at.
 
     A first-release database (tables but no version table) is adopted at the baseline first,
     so its rows are kept. A revision this code does not know means a newer release wrote it.
+    Several processes may start at once on one database: they migrate one after the other.
     """
+    with _migration_lock(engine):
+        return _migrate(engine)
+
+
+def _migrate(engine: Engine) -> str:
     config = _alembic_config(engine)
     script = ScriptDirectory.from_config(config)
     head = script.get_current_head()
@@ -90,7 +135,13 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(
+            database_url(url),
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=60,
+        )
     return engine
 
 
