@@ -72,6 +72,11 @@ class ReadCount:
 _Key = tuple[datetime, str, str, str, str]  # bucket, actor, role, tool, host
 
 
+def _row_order(item: tuple[_Key, Any]) -> tuple[datetime, str, str, str]:
+    bucket, actor, _role, tool, host = item[0]
+    return bucket, actor, tool, host
+
+
 class ReadTally:
     """Counts reads in memory and adds them to `audit_reads` in the background (about once a
     second, and when the process exits), so a read costs a dict increment, not a write.
@@ -118,7 +123,9 @@ class ReadTally:
             return
         try:
             with self.sessions.begin() as session:
-                for key, (first, last) in times.items():
+                # In the unique key's order: two replicas flushing at once then lock rows in
+                # the same order (on PostgreSQL, any other order can deadlock).
+                for key, (first, last) in sorted(times.items(), key=_row_order):
                     self._add_row(session, key, counts[(key, "executed")],
                                   counts[(key, "failed")], first, last)  # fmt: skip
         except Exception:
