@@ -60,6 +60,43 @@ def _block_outbound_network() -> Iterator[None]:
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
 
 
+# --- the database: SQLite by default, or PostgreSQL (--db=postgresql) -------------------------
+# `pytest --db=postgresql tests/api tests/agent ...` runs the same suites with every `settings`
+# on a PostgreSQL database of its own, on a throw-away cluster this session starts (tests/pg.py).
+# tests/postgres/ always uses that cluster (marked `postgres` and `slow`: make test-all).
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the store every test's settings use (postgresql: a temporary local cluster)",
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    from tests.pg import Cluster, PostgresUnavailable
+
+    try:
+        cluster = Cluster().start()
+        cluster.prepare_template()
+    except PostgresUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def database_factory(request: pytest.FixtureRequest) -> Any:
+    """() -> a new database URL on the selected store, or None for the default SQLite file."""
+    if request.config.getoption("--db") != "postgresql":
+        return lambda: None
+    cluster = request.getfixturevalue("pg_cluster")
+    return cluster.new_database
+
+
 # --- settings and actors ------------------------------------------------------------------------
 
 
@@ -69,10 +106,12 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(home: Path, tmp_path: Path) -> Settings:
+def settings(home: Path, tmp_path: Path, database_factory: Any) -> Settings:
     """The test's own temporary directory is the one bind root (its `home` below it stays
     protected, like any state directory)."""
-    return Settings(home=home, bind_roots=[str(tmp_path)], _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        home=home, bind_roots=[str(tmp_path)], database_url=database_factory(), _env_file=None
+    )  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -225,11 +264,22 @@ def restart_count(client: docker.DockerClient, container_id: str) -> str:
 # is marked by hand. `slow`: opt-in (`make test-all`), e.g. builds of the product's own image.
 
 ENGINE_FIXTURES = frozenset({"docker_client"})
+OPT_IN_TIERS = {
+    "/tests/postgres/": pytest.mark.postgres,
+    "/tests/model_server/": pytest.mark.model_server,
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = config.getoption("--db") == "postgresql"
     for item in items:
         if "/integration/" in str(item.path) or ENGINE_FIXTURES & set(
             getattr(item, "fixturenames", ())
         ):
             item.add_marker(pytest.mark.integration)
+        for folder, mark in OPT_IN_TIERS.items():
+            if folder in str(item.path):
+                item.add_marker(mark)
+                item.add_marker(pytest.mark.slow)
+        if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -35,8 +36,8 @@ def api_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def api_settings(api_home: Path) -> Settings:
-    return Settings(home=api_home, _env_file=None)
+def api_settings(api_home: Path, database_factory: Any) -> Settings:
+    return Settings(home=api_home, database_url=database_factory(), _env_file=None)
 
 
 @pytest.fixture(scope="module")
