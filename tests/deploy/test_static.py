@@ -28,6 +28,9 @@ from tools.plan import Target
 
 DEFAULT = ("api", "ui")  # the services `docker compose up` starts (no profile)
 PROXY_PROFILE = "proxy"
+SHARED_PROFILE = "shared"
+# Services that run the API with the socket: the default one, and the shared profile's replicas.
+API_WITH_SOCKET = {"api": None, "api-shared": SHARED_PROFILE}
 
 
 def _labels(service: dict[str, Any]) -> dict[str, str]:
@@ -70,7 +73,11 @@ def test_api_gets_the_socket_group_by_numeric_gid(services: dict[str, dict[str, 
 def test_docker_socket_is_mounted_only_into_api(services: dict[str, dict[str, Any]]) -> None:
     assert mounts_socket(services["api"]), "api lost its Docker socket mount"
     for name, svc in services.items():
-        if name == "api" or not mounts_socket(svc):
+        if not mounts_socket(svc):
+            continue
+        if name in API_WITH_SOCKET:
+            profile = API_WITH_SOCKET[name]
+            assert profile is None or svc.get("profiles") == [profile], name
             continue
         # The only other holder is the opt-in socket proxy, read-only, behind a profile.
         assert PROXY_PROFILE in (svc.get("profiles") or []), f"{name} mounts the Docker socket"
@@ -83,7 +90,7 @@ def test_docker_socket_is_mounted_only_into_api(services: dict[str, dict[str, An
 
 def test_only_api_has_the_docker_group(services: dict[str, dict[str, Any]]) -> None:
     for name, svc in services.items():
-        if name != "api":
+        if name not in API_WITH_SOCKET:
             assert not svc.get("group_add"), f"{name} must not get the socket's group"
 
 
@@ -317,6 +324,27 @@ def test_compose_tool_accepts_the_file_and_the_proxy_profile() -> None:
     proxied = _config(env, "--profile", PROXY_PROFILE)
     assert proxied.returncode == 0, proxied.stderr
     assert "tcp://socket-proxy:2375" in proxied.stdout
+    shared = _config({**env, "DOCKERDEPLOYER_PG_PASSWORD": "pw" * 8}, "--profile", SHARED_PROFILE)
+    assert shared.returncode == 0, shared.stderr
+    assert "postgresql://dockerdeployer:pwpwpwpwpwpwpwpw@postgres:5432/" in shared.stdout
+
+
+def test_the_shared_profile_runs_replicas_on_postgresql_behind_one_port(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    shared = {n: s for n, s in services.items() if SHARED_PROFILE in (s.get("profiles") or [])}
+    assert set(shared) == {"postgres", "api-shared", "api-lb", "ui-shared"}
+    api = shared["api-shared"]
+    assert str(api["deploy"]["replicas"]).startswith("${DOCKERDEPLOYER_REPLICAS:-2}")
+    assert "ports" not in api, "replicas are reached through api-lb, the one published port"
+    assert _env(api)["DOCKERDEPLOYER_DATABASE_URL"].startswith("postgresql://")
+    assert str(_env(api)["DOCKERDEPLOYER_JWT_SECRET"]).startswith("${DOCKERDEPLOYER_JWT_SECRET:?")
+    assert [p for s in shared.values() for p in s.get("ports", [])] == [
+        "${DOCKERDEPLOYER_BIND:-127.0.0.1}:${DOCKERDEPLOYER_API_PORT:-8000}:8000",
+        "${DOCKERDEPLOYER_BIND:-127.0.0.1}:${DOCKERDEPLOYER_UI_PORT:-8501}:8501",
+    ]
+    assert "db" in shared["postgres"]["networks"] and "ports" not in shared["postgres"]
+    assert shared["ui-shared"]["environment"]["DOCKERDEPLOYER_API_URL"] == "http://api-lb:8000"
 
 
 def test_compose_tool_refuses_to_start_without_the_socket_gid() -> None:
