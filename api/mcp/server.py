@@ -85,6 +85,7 @@ def build_mcp_server(
         title="DockerDeployer",
         version=foundation.__version__,
         instructions=INSTRUCTIONS,
+        log_level="WARNING",  # the SDK configures logging; its per-session INFO lines are noise
         lifespan=lifespan,
         token_verifier=token_verifier,
         auth=auth,
