@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import importlib.util
 import os
 import secrets
 import subprocess
@@ -16,7 +17,6 @@ if TYPE_CHECKING:  # imported when a command runs, not when the CLI starts
     from api.accounts import Accounts
     from foundation.settings import Settings
 
-UI_SCRIPT = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
 users_app = typer.Typer(help="Console and API users.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Bot tokens for the API.", no_args_is_help=True)
@@ -43,12 +43,22 @@ def ensure_first_admin(settings: Settings) -> None:
     print("=" * 72, flush=True)
 
 
+def ui_script() -> Path:
+    """The console's entry script in the installed `ui` package (located, not imported: the
+    streamlit process runs it, and it imports `ui` as an installed package)."""
+    spec = importlib.util.find_spec("ui")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the `ui` package is not installed: pip install -e .")
+    return Path(spec.origin).with_name("app.py")
+
+
 def _ui_process(settings: Settings) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DOCKERDEPLOYER_API_URL": settings.resolved_api_url}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(UI_SCRIPT),
+        sys.executable, "-m", "streamlit", "run", str(ui_script()),
         "--server.port", str(settings.ui_port), "--server.address", settings.ui_host,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # no "Deploy" button, also on the first paint
     ]  # fmt: skip
     return subprocess.Popen(command, env=env)
 
