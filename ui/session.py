@@ -29,7 +29,8 @@ USER = "user"
 EXPIRES_AT = "expires_at"
 NOTICE = "login_notice"  # shown on the sign-in page (why you are there)
 FLASHES = "flashes"
-PAGE = "page"
+PAGE = "page"  # the key of the page this run shows (ui/views VIEWS), set by ui/console.py
+GO_TO = "go_to"  # a page to switch to on the next run (asked for in a callback)
 THREAD = "thread_id"
 MESSAGES = "messages"
 PENDING = "pending"  # approval id -> approval, for approvals this session asked for
@@ -122,6 +123,11 @@ def expire(exc: AuthExpired) -> None:
         sign_out(detail[0].upper() + detail[1:] + ".")
     else:
         sign_out(f"Signed out: {detail}. Please sign in again.")
+
+
+def go_to(page: str) -> None:
+    """From a callback, where `st.switch_page` cannot run: show `page` on the next run."""
+    st.session_state[GO_TO] = page
 
 
 # --- flashes and errors ---------------------------------------------------------------------

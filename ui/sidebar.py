@@ -1,4 +1,5 @@
-"""The sidebar: who is signed in, where to go, whether the engine answers, which model plans."""
+"""The sidebar below the page menu: who is signed in, whether the engine answers, which model
+plans, and signing out."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from ui import session
 from ui.client import ApiError
 from ui.health import fetch_health
 from ui.safe_text import escape_markdown
-from ui.views import VIEWS
 
 
 def render_health(api_url: str) -> None:
@@ -37,25 +37,12 @@ def _sign_out() -> None:
     session.sign_out("Signed out.")
 
 
-def render() -> str:
-    """Draws the sidebar; returns the key of the page to show."""
+def render() -> None:
+    """Who is signed in, whether the engine answers, signing out (the page menu is above)."""
     me = session.user()
     with st.sidebar:
-        st.markdown("## :material/deployed_code: DockerDeployer")
         if me:
             name = escape_markdown(me["name"])
             st.caption(f"Signed in as **{name}** · {escape_markdown(me['role'])}")
-        keys = list(VIEWS)
-        if st.session_state.get(session.PAGE) not in keys:
-            st.session_state[session.PAGE] = keys[0]
-        page: str = st.radio(
-            "Go to",
-            keys,
-            key=session.PAGE,
-            format_func=lambda key: VIEWS[key].label,
-            label_visibility="collapsed",
-        )
-        st.divider()
         render_health(st.session_state[session.API_URL])
         st.button("Sign out", icon=":material/logout:", on_click=_sign_out, width="stretch")
-    return page

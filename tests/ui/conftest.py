@@ -28,7 +28,7 @@ def new_app(live_api: LiveApi) -> Callable[..., AppTest]:
     def make(role: str | None = "operator", page: str = "chat", **state: object) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
         at.session_state["api_url"] = live_api.url
-        at.session_state["page"] = page
+        at.session_state["go_to"] = page  # the console switches to it (st.switch_page)
         for key, value in state.items():
             at.session_state[key] = value
         if role is not None:

@@ -1,5 +1,6 @@
-"""One module per page; each has `render(api)`. (Not `pages/`: Streamlit would treat that
-folder as its own multipage app.)"""
+"""One module per page; each has `render(api)`. ui/console.py makes each an `st.Page` whose URL
+is its key (`/logs`); the first is the default page, at `/`. (Not `pages/`: that folder name
+means Streamlit's older, file-based multipage apps.)"""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from ui.views import approvals, audit, chat, containers, logs, stats
 
 @dataclass(frozen=True)
 class View:
-    label: str
+    title: str
+    icon: str
     render: Callable[[ApiClient], None]
 
 
 VIEWS: dict[str, View] = {
-    "chat": View(":material/chat: Chat", chat.render),
-    "containers": View(":material/view_list: Containers", containers.render),
-    "logs": View(":material/article: Logs", logs.render),
-    "stats": View(":material/monitoring: Stats", stats.render),
-    "approvals": View(":material/approval: Approvals", approvals.render),
-    "audit": View(":material/history: Audit", audit.render),
+    "chat": View("Chat", ":material/chat:", chat.render),
+    "containers": View("Containers", ":material/view_list:", containers.render),
+    "logs": View("Logs", ":material/article:", logs.render),
+    "stats": View("Stats", ":material/monitoring:", stats.render),
+    "approvals": View("Approvals", ":material/approval:", approvals.render),
+    "audit": View("Audit", ":material/history:", audit.render),
 }
+DEFAULT = next(iter(VIEWS))

@@ -69,7 +69,7 @@ def run_action(ref: str, action: Action) -> None:
 
 
 def _go(page: str, container: str) -> None:
-    st.session_state[session.PAGE] = page
+    session.go_to(page)
     st.session_state["logs_container"] = container
     st.session_state["stats_selected"] = [container]
 
