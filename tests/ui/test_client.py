@@ -80,9 +80,11 @@ def test_chat_stream_events_end_with_done(client: ApiClient) -> None:
     assert done["tool_calls"][0]["tool"] == "list_containers"
 
 
-def test_audit_as_json_and_csv(client: ApiClient) -> None:
-    client.chat("list all containers")
-    assert client.audit(limit=5, tool="list_containers")
+def test_audit_as_json_and_csv(client: ApiClient, make_container: Callable[..., Any]) -> None:
+    container = make_container("audit-client")
+    client.action(container.name, "restart")  # a proposal is a row; reads are only counted
+    rows = client.audit(limit=5, tool="restart_container")
+    assert any(container.name in str(row["args"]) for row in rows), rows
     assert client.audit_csv(limit=5).splitlines()[0].startswith("id,ts,event,actor")
 
 
