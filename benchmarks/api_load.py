@@ -1,15 +1,26 @@
-"""Load on the HTTP API: N concurrent clients for D seconds, then "is every executed call in the
-audit log?", then listing through the API vs the engine's own /containers/json.
+"""Load on the HTTP API: N concurrent clients for D seconds (mixed reads, chats and approvals),
+then "is every executed call in the audit log?", then listing through the API vs the engine's
+own /containers/json.
 
-Starts the API (uvicorn, in a subprocess, on a free 127.0.0.1 port, temporary home) with the
-offline rules planner, or, while that cannot be imported, a small scripted model that answers
-"list containers" with the list_containers tool. Creates a few labelled containers, runs the
-clients (GET /api/containers?all=true and POST /api/chat "list containers", alternating), prints
-request count, errors and p50/p99 latency, checks the audit log holds exactly the executed
-list_containers calls the successful requests imply, and removes everything it created, also on
-Ctrl-C.
+Starts the API (uvicorn, one subprocess per replica, each on a free 127.0.0.1 port with a
+temporary home) with the offline rules planner. The store is the default SQLite file, or with
+`--database postgresql` a throw-away PostgreSQL cluster (tests/pg.py: Debian's server in a
+temporary directory on a free loopback port; `bash scripts/ensure-postgres.sh` installs it)
+shared by `--replicas N` API processes (one JWT secret, as a deployment's replicas share).
+The clients spread their requests over the replicas, as a round-robin load balancer would.
+
+Each client repeats: GET /api/containers?all=true (as a viewer user or a viewer bot token),
+POST /api/chat "list containers" (operator), and every `--approval-every`-th round an approval:
+POST /api/chat "restart <container>" (operator, pending) then POST /api/approvals/{id} approve
+(admin, on the next replica). Prints request count, errors, p50/p99 latency per kind and the
+throughput; checks the audit: executed list_containers reads (audit_reads) = listings + chat
+listings, and `executed` restart_container rows = approvals that ran, `proposed` = approvals
+asked for; nothing else. Removes everything it created, also on Ctrl-C.
 
     python benchmarks/api_load.py --clients 50 --seconds 60 [--containers 500]
+    python benchmarks/api_load.py --database postgresql --replicas 2
+    python benchmarks/api_load.py --compare      # 1 process on SQLite, then 2 on PostgreSQL,
+                                                 # and the throughput ratio
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -102,6 +114,7 @@ def serve(home: str, port: int) -> None:
     from dockerdeployer.wiring import build_services
     from foundation.settings import Settings
 
+    # DOCKERDEPLOYER_DATABASE_URL / _JWT_SECRET come from the environment the parent sets.
     settings = Settings(home=Path(home), _env_file=None)
     app = create_app(services=build_services(settings, model=model))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
@@ -109,55 +122,131 @@ def serve(home: str, port: int) -> None:
 
 # --- the load -------------------------------------------------------------------------------------
 
+KINDS = ("list", "chat", "propose", "approve")
+
 
 @dataclass
 class Tally:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"list": [], "chat": []})
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     ok: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     chat_listings: int = 0  # list_containers calls the chat replies say were executed
+    approvals_asked: int = 0  # restart_container approvals the chats came back with
+    approvals_run: int = 0  # approvals whose decision says the restart was executed
+
+
+@dataclass
+class Principals:
+    viewers: list[dict[str, str]]  # a viewer user and a viewer bot token
+    operator: dict[str, str]
+    admin: dict[str, str]
+
+
+class Clients:
+    """One HTTP client per replica; requests go round-robin over them (a load balancer)."""
+
+    def __init__(self, bases: list[str]) -> None:
+        self.https = [httpx.AsyncClient(base_url=b, timeout=120) for b in bases]
+        self.turn = 0
+
+    def next(self) -> httpx.AsyncClient:
+        self.turn += 1
+        return self.https[self.turn % len(self.https)]
+
+    async def aclose(self) -> None:
+        for http in self.https:
+            await http.aclose()
+
+
+async def timed(tally: Tally, kind: str, send: Any) -> httpx.Response | None:
+    start = time.perf_counter()
+    try:
+        response: httpx.Response = await send
+    except httpx.HTTPError as exc:
+        tally.errors[f"{kind}: {type(exc).__name__}"] += 1
+        return None
+    tally.latencies[kind].append(time.perf_counter() - start)
+    return response
+
+
+def expect(tally: Tally, kind: str, response: httpx.Response | None, status: int = 200) -> bool:
+    if response is None:
+        return False
+    if response.status_code != status:
+        tally.errors[f"{kind}: HTTP {response.status_code} {response.text[:80]}"] += 1
+        return False
+    tally.ok[kind] += 1
+    return True
 
 
 async def client_loop(
-    base: str, headers: dict[str, str], deadline: float, tally: Tally, first: str
-) -> None:
-    kinds = ["list", "chat"] if first == "list" else ["chat", "list"]
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
-        turn = 0
+    index: int, bases: list[str], who: Principals, targets: list[str], deadline: float,
+    tally: Tally, approval_every: int,
+) -> None:  # fmt: skip
+    clients = Clients(bases[index % len(bases) :] + bases[: index % len(bases)])
+    viewer = who.viewers[index % len(who.viewers)]
+    rounds = 0
+    try:
         while time.monotonic() < deadline:
-            kind = kinds[turn % 2]
-            turn += 1
-            start = time.perf_counter()
-            try:
-                if kind == "list":
-                    response = await http.get("/api/containers", params={"all": "true"})
-                else:
-                    response = await http.post("/api/chat", json={"message": "list containers"})
-            except httpx.HTTPError as exc:
-                tally.errors[f"{kind}: {type(exc).__name__}"] += 1
-                continue
-            tally.latencies[kind].append(time.perf_counter() - start)
-            if response.status_code != 200:
-                tally.errors[f"{kind}: HTTP {response.status_code} {response.text[:80]}"] += 1
-                continue
-            tally.ok[kind] += 1
-            if kind == "chat":
-                tally.chat_listings += sum(
-                    1
-                    for call in response.json()["tool_calls"]
-                    if call["tool"] == "list_containers" and call["status"] == "executed"
-                )
+            rounds += 1
+            kind = "list" if (index + rounds) % 2 else "chat"
+            if kind == "list":
+                r = await timed(tally, "list", clients.next().get(
+                    "/api/containers", params={"all": "true"}, headers=viewer))  # fmt: skip
+                expect(tally, "list", r)
+            else:
+                listing = {"message": "list containers"}
+                r = await timed(tally, "chat", clients.next().post(
+                    "/api/chat", json=listing, headers=who.operator))  # fmt: skip
+                if expect(tally, "chat", r):
+                    assert r is not None
+                    tally.chat_listings += sum(
+                        1 for call in r.json()["tool_calls"]
+                        if call["tool"] == "list_containers" and call["status"] == "executed"
+                    )  # fmt: skip
+            if approval_every and rounds % approval_every == 0 and time.monotonic() < deadline:
+                await approval_round(clients, who, targets[index % len(targets)], tally)
+    finally:
+        await clients.aclose()
 
 
-async def run_load(base: str, tokens: list[dict[str, str]], clients: int, seconds: float) -> Tally:
+async def approval_round(clients: Clients, who: Principals, target: str, tally: Tally) -> None:
+    """A change through the agent: the chat pauses for approval, an admin approves it on the
+    next replica, and the paused conversation resumes there."""
+    r = await timed(tally, "propose", clients.next().post(
+        "/api/chat", json={"message": f"restart {target}"}, headers=who.operator))  # fmt: skip
+    if not expect(tally, "propose", r):
+        return
+    assert r is not None
+    approvals = [a for a in r.json()["approvals"] if a["tool"] == "restart_container"]
+    if len(approvals) != 1:
+        tally.errors[f"propose: expected one pending restart, got {r.text[:80]}"] += 1
+        return
+    tally.approvals_asked += 1
+    r = await timed(tally, "approve", clients.next().post(
+        f"/api/approvals/{approvals[0]['id']}", json={"decision": "approve"},
+        headers=who.admin))  # fmt: skip
+    if expect(tally, "approve", r):
+        assert r is not None
+        body = r.json()
+        if body["outcome"]["status"] == "executed":
+            tally.approvals_run += 1
+        else:
+            tally.errors[f"approve: outcome {body['outcome']['status']}"] += 1
+        if body.get("chat_error"):
+            tally.errors[f"approve: chat not resumed: {body['chat_error'][:60]}"] += 1
+
+
+async def run_load(
+    bases: list[str], who: Principals, targets: list[str], clients: int, seconds: float,
+    approval_every: int,
+) -> Tally:  # fmt: skip
     tally = Tally()
     deadline = time.monotonic() + seconds
     await asyncio.gather(
-        *(
-            client_loop(base, tokens[i % len(tokens)], deadline, tally, "list" if i % 2 else "chat")
-            for i in range(clients)
-        )
-    )
+        *(client_loop(i, bases, who, targets, deadline, tally, approval_every)
+          for i in range(clients))
+    )  # fmt: skip
     return tally
 
 
@@ -168,50 +257,59 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def report(tally: Tally, seconds: float) -> None:
-    every = tally.latencies["list"] + tally.latencies["chat"]
-    total = len(every) + sum(v for k, v in tally.errors.items() if "HTTP" not in k)
-    print(f"\nrequests: {total} in {seconds:.0f} s ({total / seconds:.0f}/s)")
-    for kind in ("list", "chat"):
+def report(tally: Tally, seconds: float) -> float:
+    """Prints the figures; returns the throughput (requests answered per second)."""
+    every = [v for values in tally.latencies.values() for v in values]
+    failed = sum(v for k, v in tally.errors.items() if "HTTP" not in k and "expected" not in k)
+    total = len(every) + failed
+    print(f"\nrequests: {total} in {seconds:.0f} s ({total / seconds:.1f}/s)")
+    for kind in KINDS:
         values = tally.latencies[kind]
         print(
-            f"  {kind:5} ok {tally.ok[kind]:6}  p50 {percentile(values, 50) * 1000:7.1f} ms"
+            f"  {kind:8} ok {tally.ok[kind]:6}  p50 {percentile(values, 50) * 1000:7.1f} ms"
             f"  p99 {percentile(values, 99) * 1000:7.1f} ms"
         )
     p50, p99 = percentile(every, 50) * 1000, percentile(every, 99) * 1000
-    print(f"  all   p50 {p50:.1f} ms  p99 {p99:.1f} ms")
+    print(f"  all      p50 {p50:.1f} ms  p99 {p99:.1f} ms")
+    print(f"approvals: {tally.approvals_asked} asked, {tally.approvals_run} ran")
     print(f"errors: {sum(tally.errors.values())}")
     for what, count in tally.errors.most_common(10):
         print(f"  {count:6}  {what}")
+    return total / seconds
 
 
-def check_audit(home: Path, tally: Tally) -> bool:
-    """Every successful GET /api/containers and every executed chat listing is one `executed`
-    list_containers row; nothing more, nothing less, and no failed ones."""
+def check_audit(database_url: str, tally: Tally) -> bool:
+    """Every successful listing (GET /api/containers, and list_containers in chat replies) is
+    counted once in audit_reads; every approval asked for is one `proposed` restart_container
+    row, every one that ran one `approved` and one `executed` row; nothing else."""
     from sqlalchemy import func, select
 
     from foundation.db import make_engine, make_sessionmaker
-    from foundation.settings import Settings
-    from tools.store import AuditRow
+    from tools.store import AuditReadRow, AuditRow
 
-    settings = Settings(home=home, _env_file=None)
-    sessions = make_sessionmaker(make_engine(settings.resolved_database_url))
+    sessions = make_sessionmaker(make_engine(database_url))
     with sessions() as session:
+        reads = session.execute(
+            select(func.coalesce(func.sum(AuditReadRow.executed), 0),
+                   func.coalesce(func.sum(AuditReadRow.failed), 0))
+            .where(AuditReadRow.tool == "list_containers")
+        ).one()  # fmt: skip
         rows = dict(
             session.execute(
                 select(AuditRow.event, func.count())
-                .where(AuditRow.tool == "list_containers")
+                .where(AuditRow.tool.in_(["list_containers", "restart_container"]))
                 .group_by(AuditRow.event)
             ).all()
         )
-    expected = tally.ok["list"] + tally.chat_listings
-    found = rows.get("executed", 0)
-    others = {event: count for event, count in rows.items() if event != "executed"}
-    good = found == expected and not others
+    listings = tally.ok["list"] + tally.chat_listings
+    wanted = {"proposed": tally.approvals_asked, "approved": tally.approvals_run,
+              "executed": tally.approvals_run}  # fmt: skip
+    wanted = {k: v for k, v in wanted.items() if v}
+    good = tuple(reads) == (listings, 0) and rows == wanted
     print(
-        f"\naudit: executed list_containers rows {found}, expected {expected} "
-        f"({tally.ok['list']} listings + {tally.chat_listings} from chat)"
-        f"{'' if not others else f'; other events {others}'} -> {'OK' if good else 'MISMATCH'}"
+        f"\naudit: list_containers reads counted {reads[0]} (failed {reads[1]}), expected "
+        f"{listings} ({tally.ok['list']} listings + {tally.chat_listings} from chat); "
+        f"restart_container rows {rows}, expected {wanted} -> {'OK' if good else 'MISMATCH'}"
     )
     return good
 
@@ -320,30 +418,135 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 6
     raise SystemExit("the API did not answer within 60 s")
 
 
-def accounts_for(home: Path) -> tuple[str, str]:
-    """A viewer user and a viewer bot token, straight into the store the API will open."""
+def accounts_for(settings_env: dict[str, str], home: Path) -> tuple[Principals, list[str]]:
+    """Users and a bot token, straight into the store the API will open; returns their
+    headers (after signing in on the first replica) and the credentials to sign in with."""
     from api.accounts import Accounts
     from dockerdeployer.wiring import build_sessions
     from foundation.settings import Settings
 
-    settings = Settings(home=home, _env_file=None)
+    settings = Settings(
+        home=home, database_url=settings_env.get("DOCKERDEPLOYER_DATABASE_URL"), _env_file=None
+    )
     accounts = Accounts(build_sessions(settings))
-    accounts.add_user("loadviewer", PASSWORD, "viewer")
-    return "loadviewer", str(accounts.create_token("loadbot", "viewer", "bench")["token"])
+    for name, role in (("loadviewer", "viewer"), ("loadoperator", "operator"),
+                       ("loadadmin", "admin")):  # fmt: skip
+        accounts.add_user(name, PASSWORD, role)
+    bot = str(accounts.create_token("loadbot", "viewer", "bench")["token"])
+    return Principals([{"Authorization": f"Bearer {bot}"}], {}, {}), [bot]
+
+
+def sign_in(base: str, who: Principals) -> None:
+    def token(name: str) -> dict[str, str]:
+        login = httpx.post(f"{base}/api/auth/login", json={"username": name, "password": PASSWORD},
+                           timeout=60)  # fmt: skip
+        login.raise_for_status()
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    who.viewers.insert(0, token("loadviewer"))
+    who.operator.update(token("loadoperator"))
+    who.admin.update(token("loadadmin"))
 
 
 def _interrupted(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+@dataclass
+class Result:
+    label: str
+    throughput: float
+    errors: int
+    audit_ok: bool
+
+
+def run_config(
+    args: argparse.Namespace, client: docker.DockerClient, database: str, replicas: int
+) -> Result:
+    label = f"{replicas} API process{'es' if replicas > 1 else ''} on {database}"
+    print(f"\n=== {label} ===")
+    run_id = "load" + uuid.uuid4().hex[:8]
+    root = Path(tempfile.mkdtemp(prefix="dd-api-load-"))
+    servers: list[subprocess.Popen[bytes]] = []
+    cluster: Any = None
+    tally: Tally | None = None
+    good = False
+    throughput = 0.0
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKERDEPLOYER_")}
+        settings_env = {"DOCKERDEPLOYER_JWT_SECRET": secrets.token_urlsafe(48)}
+        if database == "postgresql":
+            from tests.pg import Cluster
+
+            cluster = Cluster().start()
+            cluster.execute("CREATE DATABASE load")
+            settings_env["DOCKERDEPLOYER_DATABASE_URL"] = cluster.url("load")
+            print(f"PostgreSQL on 127.0.0.1:{cluster.port} ({cluster.root})")
+        else:
+            settings_env["DOCKERDEPLOYER_DATABASE_URL"] = f"sqlite:///{root / 'state.db'}"
+        who, _ = accounts_for(settings_env, root / "home0")
+        bases = []
+        for i in range(replicas):
+            port = free_port()
+            bases.append(f"http://127.0.0.1:{port}")
+            servers.append(subprocess.Popen(
+                [sys.executable, __file__, "--serve", "--home", str(root / f"home{i}"),
+                 "--port", str(port)],
+                env={**env, **settings_env, "PYTHONPATH": str(ROOT)},
+            ))  # fmt: skip
+        for base, server in zip(bases, servers, strict=True):
+            wait_until_up(base, server)
+        sign_in(bases[0], who)
+        print(f"creating {args.running} running + {args.containers} created containers ...")
+        create_containers(client, run_id, args.running, args.containers)
+        targets = [f"ddt-load-{run_id}-{i:04d}" for i in range(args.running)]
+        print(f"{args.clients} clients for {args.seconds:.0f} s against {', '.join(bases)} ...")
+        started = time.monotonic()
+        tally = asyncio.run(run_load(bases, who, targets, args.clients, args.seconds,
+                                     args.approval_every))  # fmt: skip
+        throughput = report(tally, time.monotonic() - started)
+        if args.listing_runs:
+            compare_listing(bases[0], who.viewers[0], client, args.listing_runs)
+    except KeyboardInterrupt:
+        print("interrupted; cleaning up", file=sys.stderr)
+        raise
+    finally:
+        for server in servers:  # a clean stop flushes each replica's read counts
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if tally is not None:
+            good = check_audit(settings_env["DOCKERDEPLOYER_DATABASE_URL"], tally)
+            good = good and not tally.errors
+        removed = remove_containers(client, run_id)
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"removed {removed} containers and {root}")
+    return Result(label, throughput, sum(tally.errors.values()) if tally else -1, good)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--running", type=int, default=3, help="running test containers")
+    parser.add_argument("--running", type=int, default=6, help="running test containers")
     parser.add_argument(
         "--containers", type=int, default=0, help="also create N created-not-started containers"
     )
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--replicas", type=int, default=1, help="API processes on one database")
+    parser.add_argument(
+        "--approval-every", type=int, default=5,
+        help="each client asks for (and approves) a restart every N rounds; 0: never",
+    )  # fmt: skip
+    parser.add_argument(
+        "--compare", action="store_true",
+        help="run 1 process on SQLite, then --replicas (default 2) on PostgreSQL; print the ratio",
+    )  # fmt: skip
     parser.add_argument("--listing-runs", type=int, default=25)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
@@ -356,51 +559,26 @@ def main() -> int:
     client = docker.from_env(version="auto", timeout=120)
     client.ping()
     ensure_image(client)
-    run_id = "load" + uuid.uuid4().hex[:8]
-    home = Path(tempfile.mkdtemp(prefix="dd-api-load-")) / "home"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server: subprocess.Popen[bytes] | None = None
     signal.signal(signal.SIGTERM, _interrupted)
-    good = False
+    print("model: " + ("offline rules planner" if offline_planner_available() else
+                       "scripted listing model"))  # fmt: skip
+    if args.compare:
+        configs = [("sqlite", 1), ("postgresql", max(args.replicas, 2))]
+        args.listing_runs = 0
+    else:
+        configs = [(args.database, args.replicas)]
     try:
-        planner = offline_planner_available()
-        print("model: " + ("offline rules planner" if planner else "scripted listing model "
-                           "(the offline planner does not import yet)"))  # fmt: skip
-        user, bot_token = accounts_for(home)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKERDEPLOYER_")}
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--home", str(home), "--port", str(port)],
-            env={**env, "PYTHONPATH": str(ROOT)},
-        )
-        wait_until_up(base, server)
-        login = httpx.post(f"{base}/api/auth/login", json={"username": user, "password": PASSWORD})
-        login.raise_for_status()
-        tokens = [
-            {"Authorization": f"Bearer {login.json()['access_token']}"},
-            {"Authorization": f"Bearer {bot_token}"},
-        ]
-        print(f"creating {args.running} running + {args.containers} created containers ...")
-        create_containers(client, run_id, args.running, args.containers)
-        print(f"{args.clients} clients for {args.seconds:.0f} s against {base} ...")
-        started = time.monotonic()
-        tally = asyncio.run(run_load(base, tokens, args.clients, args.seconds))
-        report(tally, time.monotonic() - started)
-        good = check_audit(home, tally) and not tally.errors
-        compare_listing(base, tokens[0], client, args.listing_runs)
+        results = [run_config(args, client, db, n) for db, n in configs]
     except KeyboardInterrupt:
-        print("interrupted; cleaning up", file=sys.stderr)
-    finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        removed = remove_containers(client, run_id)
-        shutil.rmtree(home.parent, ignore_errors=True)
-        print(f"removed {removed} containers and {home.parent}")
-    return 0 if good else 1
+        return 1
+    print("\n=== summary ===")
+    for result in results:
+        print(f"  {result.label:40} {result.throughput:7.1f} req/s  errors {result.errors}  "
+              f"audit {'OK' if result.audit_ok else 'MISMATCH'}")  # fmt: skip
+    if len(results) == 2 and results[0].throughput:
+        ratio = results[1].throughput / results[0].throughput
+        print(f"  throughput ratio ({results[1].label} / {results[0].label}): {ratio:.2f}x")
+    return 0 if all(r.audit_ok for r in results) else 1
 
 
 if __name__ == "__main__":

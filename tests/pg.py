@@ -93,7 +93,7 @@ class Cluster:
         import psycopg
 
         with psycopg.connect(self.url(database), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def prepare_template(self) -> None:
         """A migrated database (tables and the agent's checkpoint tables) to copy from."""
