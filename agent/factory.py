@@ -50,6 +50,27 @@ def build_model(settings: Settings, gateway: ToolGateway) -> BaseChatModel:
     return OfflinePlannerModel(world=lambda: read_world(gateway, features))
 
 
+def forced_tool_choice(choice: str) -> Any:
+    """Middleware: the first model call of a turn (answering the person, not a tool result)
+    must call a tool (`required`) or the named tool; later calls are the model's choice, so it
+    can report what the tool did. A named tool that is not offered is not forced."""
+    from langchain.agents.middleware import ModelRequest, wrap_model_call
+    from langchain_core.messages import HumanMessage
+
+    named = choice not in ("required", "any", "auto", "none")
+    value: Any = {"type": "function", "function": {"name": choice}} if named else choice
+
+    @wrap_model_call
+    def force_tool_choice(request: ModelRequest, handler: Any) -> Any:
+        last = request.messages[-1] if request.messages else None
+        offered = {getattr(tool, "name", None) for tool in request.tools}
+        if isinstance(last, HumanMessage) and (not named or choice in offered):
+            request = request.override(tool_choice=value)
+        return handler(request)
+
+    return force_tool_choice
+
+
 def model_label(settings: Settings) -> str:
     if not settings.model:
         return "offline rules planner"
@@ -94,6 +115,8 @@ def build_agent(
         ModelCallLimitMiddleware(run_limit=MODEL_CALLS_PER_RUN, exit_behavior="end"),
         ToolCallLimitMiddleware(run_limit=TOOL_CALLS_PER_RUN, exit_behavior="continue"),
     ]
+    if settings.model and settings.model_tool_choice:
+        middleware.append(forced_tool_choice(settings.model_tool_choice))
     return create_agent(
         model or build_model(settings, gateway),
         tools=tools.tools(),

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     api_key: str | None = None
     model_timeout: float = Field(default=60.0, gt=0)
     model_max_retries: int = Field(default=2, ge=0)
+    model_tool_choice: str | None = Field(
+        default=None,
+        description="Force a tool call on the first model call of each turn: `required` (any "
+        "tool), or a tool's name; unset = the model decides. For small local models that "
+        "otherwise answer in prose (llama.cpp's chatml-function-calling takes a tool name).",
+    )
 
     # API and console.
     api_host: str = "127.0.0.1"

@@ -137,3 +137,37 @@ def test_streaming_chunks_reach_the_stream(wire_settings, stub, make_assistant, 
     assert len(tokens) > 1 and "".join(tokens) == "Streaming works fine."
     assert events[-1][0] == "done" and events[-1][1]["reply"] == "Streaming works fine."
     assert stub.requests[0]["stream"] is True
+
+
+@pytest.mark.parametrize(
+    ("choice", "sent"),
+    [
+        ("inspect_container", {"type": "function", "function": {"name": "inspect_container"}}),
+        ("required", "required"),
+    ],
+)
+def test_a_forced_tool_choice_goes_on_the_first_call_of_a_turn_only(
+    wire_settings, stub, make_assistant, make_container, admin, choice, sent
+):
+    """DOCKERDEPLOYER_MODEL_TOOL_CHOICE (for small local models): the first call must call a
+    tool, the call after the tool's result is free to answer."""
+    container = make_container("wire-forced")
+    stub.script(
+        {"tool_calls": [tool_call("inspect_container", {"container": container.name})]},
+        {"content": "It is running."},
+    )
+    settings = wire_settings.model_copy(update={"model_tool_choice": choice})
+    result = make_assistant(settings).chat(admin, f"status of {container.name}?")
+    assert result.reply == "It is running."
+    first, second = stub.requests
+    assert first["tool_choice"] == sent
+    assert "tool_choice" not in second
+
+
+def test_a_forced_tool_that_is_not_offered_is_not_forced(
+    wire_settings, stub, make_assistant, admin
+):
+    stub.script({"content": "hello"})
+    settings = wire_settings.model_copy(update={"model_tool_choice": "scale_service"})  # no swarm
+    assert make_assistant(settings).chat(admin, "hi").reply == "hello"
+    assert "tool_choice" not in stub.requests[0]
