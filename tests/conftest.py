@@ -111,7 +111,7 @@ def settings(home: Path, tmp_path: Path, database_factory: Any) -> Settings:
     protected, like any state directory)."""
     return Settings(
         home=home, bind_roots=[str(tmp_path)], database_url=database_factory(), _env_file=None
-    )  # type: ignore[call-arg]
+    )
 
 
 @pytest.fixture
