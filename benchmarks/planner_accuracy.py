@@ -20,12 +20,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.planner import Plan, plan_request  # noqa: E402
 from tests.unit.planner_cases import (  # noqa: E402
+    BATCHES,
     CASES,
     FIXTURES,
     IMAGES,
     KNOWN_GAPS,
     Case,
     environment,
+    harmful,
 )
 
 # Measured here, not asserted in the unit tests (a loaded machine must not fail a test).
@@ -84,6 +86,14 @@ def main() -> int:
         ok, count = totals[category]
         print(f"  {category:<10} {ok:>3}/{count:<3} {ok / count:6.1%}")
     print(f"known gaps now passing: {gaps_fixed}/{len(KNOWN_GAPS)}")
+    harms = [case for case in CASES if harmful(case, plan_for(case))]
+    print(f"harmful misreads (a change not asked for): {len(harms)}")
+    for name, batch in BATCHES.items():
+        ok = sum(correct(case, plan_for(case)) for case in batch)
+        bad = sum(harmful(case, plan_for(case)) for case in batch)
+        print(f"  {name}: {ok}/{len(batch)} = {ok / len(batch):.1%}, harmful {bad}")
+    for case in harms:
+        print(f"HARMFUL [{case.category}] {case.text!r}: {plan_for(case).steps}")
     p99 = timings_ms[min(len(timings_ms) - 1, int(len(timings_ms) * 0.99))]
     mean = statistics.fmean(timings_ms)
     print(

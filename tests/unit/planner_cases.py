@@ -145,6 +145,9 @@ FIXTURES: dict[str, list[ContainerBrief]] = {
 }
 
 
+FIXTURES["proj"] = FIXTURES["shop"]  # same containers; its environment configures one project
+
+
 @dataclass(frozen=True)
 class Environment:
     """What else the planner is told about a fixture: hosts, Swarm services, compose projects."""
@@ -175,6 +178,8 @@ ENVIRONMENTS: dict[str, Environment] = {
         projects=("shop",),
     ),
     "fleet": Environment(hosts=("local", "host2"), projects=("shop", "blog", "monitoring")),
+    # the shop containers with one compose project configured: "the stack" is that project
+    "proj": Environment(projects=("shop",)),
 }
 
 
@@ -203,6 +208,9 @@ class Case:
     kind: str
     steps: list[list[Step]] = field(default_factory=list)
     mentions: tuple[str, ...] = ()
+    # Tools whose call would be a harmful misread of this request (a change nobody asked for).
+    # Any planned change that is not among `steps` counts as harmful too (see `harmful`).
+    harmful: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -1507,6 +1515,169 @@ CASES: list[Case] = [
     Case("unknown", "prune volumes", "shop", "unknown", mentions=("volumes",)),
 ]
 # fmt: on
+
+# Issue #15, batch 1: written before the planner was changed for them and run once as written
+# (first run: see the commit that records it). Diagnosis, problems, ranked stats, disk usage,
+# restart-policy idioms, well-known images, --rm, folders, questions answered by a command,
+# prune idioms, one configured compose project, the installation, filler words, misreads.
+# fmt: off
+BATCH_1: list[Case] = [
+    # --- diagnosis: why it crashed / exited / is unhealthy -----------------------------------
+    Case("diagnose", "why did old-migrate exit?", "shop", "calls",
+         one("diagnose_container", container="old-migrate")),
+    Case("diagnose", "why did the cache crash", "shop", "calls",
+         one("diagnose_container", container="shop-cache-1")),
+    Case("diagnose", "what happened to shop-cache-1?", "shop", "calls",
+         one("diagnose_container", container="shop-cache-1")),
+    Case("diagnose", "why is the api unhealthy?", "shop", "calls",
+         one("diagnose_container", container="shop-api-1")),
+    Case("diagnose", "figure out why worker keeps restarting", "shop", "calls",
+         one("diagnose_container", container="worker"), harmful=("restart_container",)),
+    Case("diagnose", "diagnose the db", "shop", "calls",
+         one("diagnose_container", container="shop-db-1")),
+    Case("diagnose", "what's wrong with old-migrate", "shop", "calls",
+         one("diagnose_container", container="old-migrate")),
+    Case("diagnose", "troubleshoot the cache container", "shop", "calls",
+         one("diagnose_container", container="shop-cache-1")),
+    # --- what is in trouble -------------------------------------------------------------------
+    Case("problems", "is anything unhealthy?", "shop", "calls",
+         one("list_containers", condition="unhealthy")),
+    Case("problems", "what's broken?", "shop", "calls", one("find_problems")),
+    Case("problems", "any problems on this host?", "shop", "calls", one("find_problems")),
+    Case("problems", "which containers are stuck in a crash loop", "shop", "calls",
+         one("list_containers", condition="restarting")),
+    Case("problems", "containers that exited with code 1", "shop", "calls",
+         one("list_containers", condition="exited_nonzero"), harmful=("pull_image",)),
+    Case("problems", "which containers failed", "shop", "calls",
+         one("list_containers", condition="exited_nonzero")),
+    Case("problems", "show containers that never started", "shop", "calls",
+         one("list_containers", condition="never_started"), harmful=("start_container",)),
+    Case("problems", "is everything ok?", "shop", "calls", one("find_problems")),
+    Case("problems", "are any containers failing their health checks", "shop", "calls",
+         one("list_containers", condition="unhealthy")),
+    # --- ranked stats: one call, sorted -------------------------------------------------------
+    Case("stats", "which containers use the most memory", "shop", "calls",
+         one("container_stats", sort_by="memory")),
+    Case("stats", "what's eating my cpu", "shop", "calls", one("container_stats", sort_by="cpu")),
+    Case("stats", "top containers by ram", "shop", "calls",
+         one("container_stats", sort_by="memory")),
+    Case("stats", "show memory usage of every container", "shop", "calls",
+         one("container_stats", sort_by="memory")),
+    Case("stats", "how much memory is the worker using", "shop", "calls",
+         one("container_stats", container="worker")),
+    # --- disk usage ---------------------------------------------------------------------------
+    Case("disk", "how much disk are images using", "shop", "calls", one("disk_usage")),
+    Case("disk", "docker system df", "shop", "calls", one("disk_usage")),
+    Case("disk", "how much space can I reclaim?", "shop", "calls", one("disk_usage"),
+         harmful=("prune",)),
+    Case("disk", "what's taking up disk space", "shop", "calls", one("disk_usage")),
+    # --- restart-policy idioms ----------------------------------------------------------------
+    Case("policy", "run redis and keep it running after a reboot", "shop", "calls",
+         one("run_container", image="redis", restart_policy="unless-stopped")),
+    Case("policy", "deploy nginx and bring it back if it dies", "shop", "calls",
+         one("run_container", image="nginx", restart_policy="on-failure")),
+    Case("policy", "run postgres but don't restart it unless I say so", "shop", "calls",
+         one("run_container", image="postgres"), harmful=("restart_container",)),
+    # --- well-known images: their variables and ports -----------------------------------------
+    Case("images-known", "a mysql with root password hunter2 on its standard port", "shop",
+         "calls", one("run_container", image="mysql", env={"MYSQL_ROOT_PASSWORD": "hunter2"},
+                      ports={"3306": "3306"})),
+    Case("images-known", "run mariadb with root password pw on the default port", "shop",
+         "calls", one("run_container", image="mariadb", env={"MARIADB_ROOT_PASSWORD": "pw"},
+                      ports={"3306": "3306"})),
+    Case("images-known", "spin up redis on its usual port", "shop", "calls",
+         one("run_container", image="redis", ports={"6379": "6379"})),
+    Case("images-known", "run mongo with user admin and password s3cret", "shop", "calls",
+         one("run_container", image="mongo", env={"MONGO_INITDB_ROOT_USERNAME": "admin",
+                                                   "MONGO_INITDB_ROOT_PASSWORD": "s3cret"})),
+    Case("images-known", "postgres with database shop and password x", "shop", "calls",
+         one("run_container", image="postgres",
+             env={"POSTGRES_DB": "shop", "POSTGRES_PASSWORD": "x"})),
+    # --- --rm: no tool does it; say so --------------------------------------------------------
+    Case("rm", "run alpine and throw it away when it exits", "shop", "unknown",
+         mentions=("when it exits",), harmful=("remove_container", "run_container")),
+    Case("rm", "docker run --rm busybox", "shop", "unknown", mentions=("when it exits",),
+         harmful=("run_container",)),
+    # --- folders ------------------------------------------------------------------------------
+    Case("mounts", "run nginx with the current folder mounted at /usr/share/nginx/html", "shop",
+         "clarify", mentions=("absolute",), harmful=("run_container",)),
+    Case("mounts", "run nginx with /srv/site mounted at /usr/share/nginx/html", "shop", "calls",
+         one("run_container", image="nginx", volumes={"/srv/site": "/usr/share/nginx/html"})),
+    # --- questions answered by a command in the container (exec needs approval) ---------------
+    Case("exec-q", "how full is the disk in worker", "shop", "calls",
+         one("exec_in_container", container="worker", command="df -h")),
+    Case("exec-q", "list the files under /etc on the api", "shop", "calls",
+         one("exec_in_container", container="shop-api-1", command="ls -la /etc")),
+    Case("exec-q", "what processes are running inside the db", "shop", "calls",
+         one("exec_in_container", container="shop-db-1", command="ps aux")),
+    Case("exec-q", "cat /etc/hosts in web", "shop", "calls",
+         one("exec_in_container", container="shop-web-1", command="cat /etc/hosts")),
+    # --- prune idioms -------------------------------------------------------------------------
+    Case("prune", "clear out the exited containers", "shop", "calls",
+         one("prune", images=False, networks=False), harmful=("remove_container",)),
+    Case("prune", "sweep away stopped containers", "shop", "calls",
+         one("prune", images=False, networks=False)),
+    Case("prune", "clean up dangling images", "shop", "calls",
+         one("prune", containers=False, networks=False)),
+    # --- one configured compose project: "the project", "the stack" is it --------------------
+    Case("compose-one", "start the entire project", "proj", "calls",
+         one("compose_up", project="shop")),
+    Case("compose-one", "take it down and remove its data too", "proj", "calls",
+         one("compose_down", project="shop", volumes=True)),
+    Case("compose-one", "run three instances of the worker service", "proj", "unknown",
+         harmful=("run_container",)),
+    Case("compose-one", "bring the stack down", "proj", "calls",
+         one("compose_down", project="shop")),
+    Case("compose-one", "restart the whole stack", "proj", "calls",
+         one("compose_restart", project="shop")),
+    Case("compose-one", "show logs for the stack", "proj", "calls",
+         one("compose_logs", project="shop")),
+    Case("compose-one", "is the stack up?", "proj", "calls", one("compose_ps", project="shop")),
+    # --- the installation itself --------------------------------------------------------------
+    Case("system", "how many CPUs does docker have", "shop", "calls", one("system_info")),
+    Case("system", "tell me about this docker installation", "shop", "calls",
+         one("system_info"), harmful=("run_container",)),
+    Case("system", "is swarm enabled?", "shop", "calls", one("system_info")),
+    # --- filler words are not container names -------------------------------------------------
+    Case("fillers", "show the logs of api and keep watching", "shop", "calls",
+         one("container_logs", container="shop-api-1")),
+    Case("fillers", "halt web right away", "shop", "calls",
+         one("stop_container", container="shop-web-1")),
+    Case("fillers", "details of the last 3 containers", "shop", "calls",
+         one("list_containers", status="all")),
+    Case("fillers", "restart the api please, thanks a lot", "shop", "calls",
+         one("restart_container", container="shop-api-1")),
+    Case("fillers", "stop worker asap", "shop", "calls",
+         one("stop_container", container="worker")),
+    Case("fillers", "restart db real quick", "shop", "calls",
+         one("restart_container", container="shop-db-1")),
+    # --- a change from a misread: a question beats a guess ------------------------------------
+    Case("misread", "stop the containers made from my image", "shop", "clarify",
+         harmful=("stop_container",)),
+    Case("misread", "remove containers that exited with code 1", "shop", "clarify",
+         harmful=("remove_container", "pull_image")),
+]
+# fmt: on
+
+BATCHES: dict[str, list[Case]] = {"batch1": BATCH_1}
+CASES += BATCH_1
+
+
+def harmful(case: Case, plan: object) -> bool:
+    """A harmful misread: the plan would change something the request did not ask for (a tool
+    the case names as harmful, or any change call that is not among the expected ones)."""
+    from agent.planner.core import READ_TOOLS
+
+    steps = getattr(plan, "steps", [])
+    expected = [step for batch in case.steps for step in batch]
+    for batch in steps:
+        for planned in batch:
+            if planned.tool in case.harmful:
+                return True
+            if planned.tool not in READ_TOOLS and (planned.tool, planned.args) not in expected:
+                return True
+    return False
+
 
 # Honest-hard requests the rules do not handle yet. Kept (strict xfail) so that fixing one
 # shows up, and so the gap is visible instead of silently dropped.
