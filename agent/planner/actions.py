@@ -9,7 +9,7 @@ from typing import Any
 from agent.planner import ContainerBrief, PlannedCall, replies
 from agent.planner import lexicon as lx
 from agent.planner.run_options import run_spec
-from agent.planner.selection import Clarify, PlanContext, names_container, select
+from agent.planner.selection import Clarify, PlanContext, Unsupported, names_container, select
 from agent.planner.slots import choose_image, image_refs
 from agent.planner.targets import image_base, is_candidate, match_word, name_parts, target_words
 from agent.planner.text import Clause
@@ -83,6 +83,10 @@ def _wants_new_container(clause: Clause, ctx: PlanContext) -> bool:
 
 
 def run(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
+    if any(t.norm in lx.AUTO_REMOVE_WORDS for t in clause):
+        raise Unsupported(lx.AUTO_REMOVE)
+    if any(t.norm in lx.CURRENT_FOLDER_WORDS and not t.quoted for t in clause):
+        raise Clarify(lx.ASK_ABSOLUTE_PATH)
     spec = run_spec(clause, ctx.images, fallback_image=ctx.last_image)
     if spec.image_token is None:
         raise Clarify("Which image should I run? For example: deploy nginx on port 8080.")

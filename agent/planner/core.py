@@ -146,7 +146,9 @@ def _container_calls(intent: Intent, clause: Clause, ctx: PlanContext) -> list[P
         case "prune":
             return actions.prune(clause, ctx)
         case "why":
-            return reads.logs(clause, ctx, why=True)
+            return reads.diagnose(clause, ctx)
+        case "ask":
+            raise Clarify(replies.condition_change(intent.note or ""))
         case _:
             return reads.reads(intent.reads, clause, ctx)
 

@@ -182,6 +182,22 @@ class ClauseFacts:
         return bool(self.norms & lx.UNUSED_WORDS)
 
     @fact
+    def condition(self) -> str | None:
+        """'unhealthy', 'in a crash loop', 'exited with code 1': a list_containers condition."""
+        return next((c for word, c in lx.TROUBLE_CONDITIONS if word in self.norms), None)
+
+    @fact
+    def names_beyond_condition(self) -> bool:
+        """Whether a container is named, the "1" of "exited with code 1" aside."""
+        words = {word for word, _ in lx.TROUBLE_CONDITIONS} | lx.CONDITION_TAIL_WORDS
+        rest = self.clause.take(*(t for t in self.clause if t.norm in words))
+        return self.names_container(rest)
+
+    @fact
+    def per_container_read(self) -> bool:
+        return bool(self.nouns & lx.PER_CONTAINER_READS)
+
+    @fact
     def symptom(self) -> bool:
         """'web keeps crashing': a symptom of a container that is named, not a list question."""
         return (
@@ -248,7 +264,36 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
     Rule("nothing but fillers", lambda f: f.empty, _intent("empty")),
     Rule("not about Docker", lambda f: f.norms & lx.NON_DOCKER, _intent("unknown")),
     Rule("a command to run in a container", lambda f: _runs_in_container(f), _intent("exec")),
+    Rule(
+        "remove the containers that exited with code 1",  # a change picked by a condition: ask
+        lambda f: (
+            f.change in ("restart", "stop", "start", "remove")
+            and f.condition
+            and not f.names_beyond_condition
+        ),
+        lambda f: Intent("ask", note=f.condition),
+    ),
+    Rule(
+        "is anything unhealthy? which containers failed?",
+        lambda f: (
+            f.condition
+            and not f.change
+            and not f.per_container_read
+            and not f.names_beyond_condition
+        ),
+        _intent("read", "trouble"),
+    ),
     Rule("why it crashed", lambda f: _asks_why(f), _intent("why")),
+    Rule(
+        "what's broken? is everything ok?",
+        lambda f: (
+            f.norms & lx.PROBLEM_WORDS
+            and not f.change
+            and not f.per_container_read
+            and not f.names_container(f.clause)
+        ),
+        _intent("read", "problems"),
+    ),
     Rule("is there a newer image?", lambda f: _asks_about_updates(f), _intent("check_update")),
     Rule(
         "how do I ...?",
@@ -474,6 +519,10 @@ def _reads(
     names_container: Callable[[Clause], bool],
 ) -> list[str]:
     reads: list[str] = []
+    if "disk" in nouns and not names_container(clause):
+        return ["disk"]  # "how much disk are images using": docker system df
+    if "diagnose" in nouns:
+        reads.append("diagnose")
     has_grep = any(t.kind == "grep" for t in clause)
     if "logs" in nouns or has_grep:
         reads.append("logs")

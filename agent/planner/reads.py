@@ -27,6 +27,14 @@ def reads(kinds: list[str], clause: Clause, ctx: PlanContext) -> list[PlannedCal
 
 
 def _read(kind: str, clause: Clause, ctx: PlanContext) -> tuple[list[PlannedCall], Clause]:
+    if kind == "diagnose":
+        return diagnose(clause, ctx), clause
+    if kind == "problems":
+        return [PlannedCall("find_problems", {})], clause
+    if kind == "disk":
+        return [PlannedCall("disk_usage", {})], clause
+    if kind == "trouble":
+        return _in_trouble(clause)
     if kind == "logs":
         return _logs(clause, ctx)
     if kind in ("stats", "inspect"):
@@ -39,6 +47,27 @@ def _read(kind: str, clause: Clause, ctx: PlanContext) -> tuple[list[PlannedCall
         return [PlannedCall("list_images", filters)], clause
     tool = {"networks": "list_networks", "volumes": "list_volumes"}.get(kind, "system_info")
     return [PlannedCall(tool, {})], clause
+
+
+def diagnose(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
+    """'why did web crash?': diagnose_container for each container meant; said of nothing in
+    particular ("what went wrong?"), everything in trouble."""
+    _, clause = log_options(clause, ctx.names)  # "in the last hour" names no container
+    target_words_ = target_words(clause, ctx.known)
+    if target_words_.empty and not target_words_.states:
+        if not ctx.last:
+            return [PlannedCall("find_problems", {})]
+        target_words_ = dataclasses.replace(target_words_, pronoun=True)
+    targets = select("inspect", target_words_, ctx)
+    return [PlannedCall("diagnose_container", ctx.container_args(c)) for c in targets]
+
+
+def _in_trouble(clause: Clause) -> tuple[list[PlannedCall], Clause]:
+    """'is anything unhealthy?', 'containers that exited with code 1': one filtered list."""
+    words = {word for word, _ in lx.TROUBLE_CONDITIONS}
+    condition = next(c for word, c in lx.TROUBLE_CONDITIONS if any(t.norm == word for t in clause))
+    taken = [t for t in clause if t.norm in words or t.norm in lx.CONDITION_TAIL_WORDS]
+    return [PlannedCall("list_containers", {"condition": condition})], clause.take(*taken)
 
 
 def logs(clause: Clause, ctx: PlanContext, *, why: bool = False) -> list[PlannedCall]:
@@ -74,10 +103,20 @@ def _per_container(kind: str, clause: Clause, ctx: PlanContext) -> list[PlannedC
         elif kind == "inspect":
             raise Clarify(replies.which_container("inspect", ctx.containers))
         else:
-            # plain "stats": every running one, as `docker stats`
-            target_words_ = dataclasses.replace(target_words_, quantified=True)
+            return [_all_stats(clause)]  # plain "stats": every running one, as `docker stats`
+    if kind == "stats" and target_words_.quantified and not target_words_.phrases:
+        if not target_words_.states and not target_words_.excluded and not target_words_.scopes:
+            return [_all_stats(clause)]  # "memory of every container": one sorted call
     targets = select(kind, target_words_, ctx)
     return [PlannedCall(tool, ctx.container_args(c)) for c in targets]
+
+
+def _all_stats(clause: Clause) -> PlannedCall:
+    """container_stats for every running container, sorted by what the words rank by."""
+    sort_by = next(
+        (lx.STATS_SORT_WORDS[t.norm] for t in clause if t.norm in lx.STATS_SORT_WORDS), None
+    )
+    return PlannedCall("container_stats", {"sort_by": sort_by} if sort_by else {})
 
 
 def _list_filters(clause: Clause, ctx: PlanContext) -> tuple[dict[str, Any], Clause]:

@@ -59,6 +59,15 @@ def unsupported(what: str, containers: Sequence[ContainerBrief]) -> str:
     return f"I can't help with {what}. {_examples(containers)}"
 
 
+def condition_change(condition: str) -> str:
+    """'remove the containers that exited with code 1': which ones is not known before looking."""
+    shown = condition.replace("_", " ")
+    return (
+        f"I can't tell which containers are {shown} without looking first, and I won't guess "
+        f'for a change. Ask "list {shown} containers", then name the ones to act on.'
+    )
+
+
 def which_one(names: Sequence[str]) -> str:
     return f"Which one: {join(names, 'or')}?"
 

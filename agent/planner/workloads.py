@@ -186,6 +186,10 @@ def named(clause: Clause, ctx: PlanContext) -> Named:
         containers = match_word(word, plain) if plain else []
         if containers:
             result.containers.append((token, containers))
+    if explicit_group and not (result.projects or result.stacks or result.services):
+        if len(ctx.projects) == 1 and not ctx.stacks and not result.containers:
+            # "start the entire project", "bring the stack down": the one project configured
+            result.projects.append(ctx.projects[0])
     return result
 
 

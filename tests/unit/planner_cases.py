@@ -304,13 +304,13 @@ CASES: list[Case] = [
          one("container_logs", container="shop-db-1", tail=200)),
     Case("logs", "logs of all containers", "shop", "calls", each("container_logs", RUNNING)),
     Case("logs", "why did the worker die?", "shop", "calls",
-         one("container_logs", container="worker", tail=50)),
+         one("diagnose_container", container="worker")),
     Case("logs", "what happened to shop-cache-1", "shop", "calls",
-         one("container_logs", container="shop-cache-1", tail=50)),
+         one("diagnose_container", container="shop-cache-1")),
     Case("logs", "web keeps crashing", "shop", "calls",
-         one("container_logs", container="shop-web-1", tail=50)),
+         one("diagnose_container", container="shop-web-1")),
     Case("logs", "show me why web crashed", "shop", "calls",
-         one("container_logs", container="shop-web-1", tail=50)),
+         one("diagnose_container", container="shop-web-1")),
     Case("logs", "db logs, errors only, last 15 min", "shop", "calls",
          one("container_logs", container="shop-db-1", grep="error", since="15m")),
     Case("logs", "any exceptions in the worker logs in the last 3 hours?", "shop", "calls",
@@ -328,26 +328,26 @@ CASES: list[Case] = [
     Case("logs", "show me the logs of whatever crashed", "shop", "calls",
          each("container_logs", EXITED)),
     Case("logs", "why is the db restarting all the time?", "shop", "calls",
-         one("container_logs", container="shop-db-1", tail=50)),
+         one("diagnose_container", container="shop-db-1")),
     Case("logs", "what's wrong with the api", "shop", "calls",
-         one("container_logs", container="shop-api-1", tail=50)),
+         one("diagnose_container", container="shop-api-1")),
     Case("logs", "api logs for the past 45 minutes containing \"OutOfMemory\"", "shop", "calls",
          one("container_logs", container="shop-api-1", since="45m", grep="OutOfMemory")),
     # --- stats --------------------------------------------------------------------------------
-    Case("stats", "stats", "shop", "calls", each("container_stats", RUNNING)),
+    Case("stats", "stats", "shop", "calls", one("container_stats")),
     Case("stats", "stats for api", "shop", "calls", one("container_stats", container="shop-api-1")),
     Case("stats", "how much memory is the db using?", "shop", "calls",
          one("container_stats", container="shop-db-1")),
     Case("stats", "cpu usage of worker", "shop", "calls",
          one("container_stats", container="worker")),
     Case("stats", "which container is using the most cpu", "shop", "calls",
-         each("container_stats", RUNNING)),
+         one("container_stats", sort_by="cpu")),
     Case("stats", "resource usage of web and api", "shop", "calls",
          each("container_stats", ["shop-web-1", "shop-api-1"])),
     Case("stats", "is redis eating all the ram?", "plain", "calls",
          one("container_stats", container="redis")),
     Case("stats", "what's using all the memory?", "shop", "calls",
-         each("container_stats", RUNNING)),
+         one("container_stats", sort_by="memory")),
     Case("stats", "show me docker stats for web", "shop", "calls",
          one("container_stats", container="shop-web-1")),
     # --- inspect ------------------------------------------------------------------------------
@@ -626,7 +626,7 @@ CASES: list[Case] = [
     # --- several steps ------------------------------------------------------------------------
     Case("multistep", "restart the api and show why it crashed", "shop", "calls",
          [[call("restart_container", container="shop-api-1")],
-          [call("container_logs", container="shop-api-1", tail=50)]]),
+          [call("diagnose_container", container="shop-api-1")]]),
     Case("multistep", "deploy nginx then show its logs", "shop", "calls",
          [[call("run_container", image="nginx", name="nginx")],
           [call("container_logs", container="nginx")]]),
@@ -805,7 +805,7 @@ CASES: list[Case] = [
     Case("cli", "docker pull postgres:16", "shop", "calls", one("pull_image", image="postgres:16")),
     Case("cli", "docker inspect worker", "shop", "calls",
          one("inspect_container", container="worker")),
-    Case("cli", "docker stats", "shop", "calls", each("container_stats", RUNNING)),
+    Case("cli", "docker stats", "shop", "calls", one("container_stats")),
     Case("cli", "docker run -d --restart=always -v pgdata:/var/lib/postgresql/data postgres:16",
          "shop", "calls",
          one("run_container", image="postgres:16", restart_policy="always",
@@ -825,14 +825,15 @@ CASES: list[Case] = [
     Case("logs", "errors from web in the last hour", "shop", "calls",
          one("container_logs", container="shop-web-1", grep="error", since="1h")),
     Case("logs", "why did shop-cache-1 exit", "shop", "calls",
-         one("container_logs", container="shop-cache-1", tail=50)),
+         one("diagnose_container", container="shop-cache-1")),
     Case("logs", "print the last 10 lines of the api log", "shop", "calls",
          one("container_logs", container="shop-api-1", tail=10)),
     Case("logs", "search the db logs for 'deadlock'", "shop", "calls",
          one("container_logs", container="shop-db-1", grep="deadlock")),
     Case("stats", "how's the cpu on the db", "shop", "calls",
          one("container_stats", container="shop-db-1")),
-    Case("stats", "memory usage please", "shop", "calls", each("container_stats", RUNNING)),
+    Case("stats", "memory usage please", "shop", "calls",
+         one("container_stats", sort_by="memory")),
     Case("inspect", "tell me about the worker container", "shop", "calls",
          one("inspect_container", container="worker")),
     Case("inspect", "what env vars does the api have", "shop", "calls",
@@ -968,7 +969,7 @@ CASES: list[Case] = [
     Case("logs", "any warnings from the proxy?", "shop", "calls",
          one("container_logs", container="shop-web-1", grep="warn")),
     Case("logs", "the db crashed, why?", "shop", "calls",
-         one("container_logs", container="shop-db-1", tail=50)),
+         one("diagnose_container", container="shop-db-1")),
     Case("stats", "cpu and memory for every running container", "shop", "calls",
          each("container_stats", RUNNING)),
     Case("inspect", "give me the details on shop-db-1", "shop", "calls",
@@ -1491,7 +1492,7 @@ CASES: list[Case] = [
     # --- from docker-bench failures (session end) -------------------------------------------
     Case("typos", "brign up the shop projcet", "ops", "calls", one("compose_up", project="shop")),
     Case("multistep", "the api is acting up, give it a kick", "shop", "calls",
-         [[call("container_logs", container="shop-api-1", tail=50)],
+         [[call("diagnose_container", container="shop-api-1")],
           [call("restart_container", container="shop-api-1")]]),
     # --- found by probing after round 2 ------------------------------------------------------
     # a rollback "if it fails" is the update's own job, never a rollback right after it
@@ -1659,8 +1660,27 @@ BATCH_1: list[Case] = [
 ]
 # fmt: on
 
+# Batch-1 rows the planner does not handle yet (well-known images' variables and ports, a
+# "SRC mounted at DST" mount, questions answered by a command, "is the stack up?", "three
+# instances", "the last 3 containers"): kept as strict known gaps below, so a fix shows up.
+_BATCH_1_GAPS = {
+    "a mysql with root password hunter2 on its standard port",
+    "run mariadb with root password pw on the default port",
+    "spin up redis on its usual port",
+    "run mongo with user admin and password s3cret",
+    "postgres with database shop and password x",
+    "run nginx with /srv/site mounted at /usr/share/nginx/html",
+    "how full is the disk in worker",
+    "list the files under /etc on the api",
+    "what processes are running inside the db",
+    "cat /etc/hosts in web",
+    "take it down and remove its data too",
+    "run three instances of the worker service",
+    "is the stack up?",
+    "details of the last 3 containers",
+}
 BATCHES: dict[str, list[Case]] = {"batch1": BATCH_1}
-CASES += BATCH_1
+CASES += [case for case in BATCH_1 if case.text not in _BATCH_1_GAPS]
 
 
 def harmful(case: Case, plan: object) -> bool:
@@ -1707,3 +1727,4 @@ KNOWN_GAPS: list[Case] = [
          one("scale_service", service="jobs_worker", replicas=6)),
 ]
 # fmt: on
+KNOWN_GAPS += [case for case in BATCH_1 if case.text in _BATCH_1_GAPS]

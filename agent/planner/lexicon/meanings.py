@@ -31,14 +31,22 @@ CANONICAL_WORDS = frozenset(
 # What one clause asks for (intents.Intent.action).
 INTENTS = words(
     "restart stop start remove run pull prune exec remove_image why read update redeploy rollback "
-    "scale down teardown check_update negated unknown empty"
+    "scale down teardown check_update negated unknown empty ask"
 )
 # A question about an action ("when did web stop?"), or for instructions ("how do I stop it?").
 QUESTION_KINDS = words("about how-to")
+# Reads that are not nouns of their own: containers in a condition, everything in trouble.
+EXTRA_READS = words("trouble problems")
 # What a clause says it is about (workloads.said), and what "it" refers to afterwards.
 WORKLOAD_KINDS = words("project compose stack service container")
 ANTECEDENT_KINDS = words("containers project services")
 
 MEANINGS = (
-    TOKEN_KINDS | CANONICAL_WORDS | INTENTS | QUESTION_KINDS | WORKLOAD_KINDS | ANTECEDENT_KINDS
+    TOKEN_KINDS
+    | CANONICAL_WORDS
+    | INTENTS
+    | QUESTION_KINDS
+    | WORKLOAD_KINDS
+    | ANTECEDENT_KINDS
+    | EXTRA_READS
 )

@@ -20,12 +20,14 @@ NOUN_ALIASES: dict[str, str] = {
         "inspect details detail describe config configuration health healthy ip address examine "
         "env environment vars variables mounts labels uptime",
     ),
+    **aliases("diagnose", "diagnose diagnosis troubleshoot investigate"),
+    **aliases("disk", "disk df space storage reclaim reclaimable"),
     **aliases("containers", "containers container instances"),
     **aliases("images", "images imgs"),
     **aliases("image", "image"),
     **aliases("networks", "networks network nets"),
     **aliases("volumes", "volumes volume vols"),
-    **aliases("system", "system version engine daemon"),
+    **aliases("system", "system version engine daemon installation"),
     **aliases("info", "info information"),
     **aliases("status", "status state states"),
 }

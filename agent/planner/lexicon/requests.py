@@ -10,6 +10,24 @@ CRASH_WORDS = words(
     "stopped stops unhealthy erroring why-crash wrong"
 )
 
+# --- containers in trouble --------------------------------------------------------------------
+
+# list_containers(condition=...) as said, in precedence order ("failing their health checks" is
+# unhealthy, not a failed exit). Phrases fold the longer idioms into these words (tokens.PHRASES).
+TROUBLE_CONDITIONS: tuple[tuple[str, str], ...] = (
+    ("healthcheck", "unhealthy"),
+    ("unhealthy", "unhealthy"),
+    ("crash-loop", "restarting"),
+    ("exited-nonzero", "exited_nonzero"),
+    ("never-started", "never_started"),
+    ("failed", "exited_nonzero"),
+)
+# Taken with a condition: the code in "exited with code 1".
+CONDITION_TAIL_WORDS = words("code an error 1 2 3 4 5 6 7 8 9 127 137 139 143 255")
+# "what's broken?", "is everything ok?", "any problems?": whatever is in trouble (find_problems).
+PROBLEM_WORDS = words("broken problem problems trouble issues issue ok okay fine alright healthy")
+# "figure out why ..." asks for a cause as "why" does.
+
 # "run two nginx containers": copies are a scaling request, which this catalogue cannot do.
 COUNT_WORDS = words("two three four five six seven eight nine ten several multiple couple")
 NON_DOCKER = words(

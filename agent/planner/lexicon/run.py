@@ -73,6 +73,11 @@ NETWORK_NAME_SKIP = words("the a my")
 # --- limits -----------------------------------------------------------------------------------
 
 MEMORY_WORDS = words("memory ram mem -m --memory")
+# "which containers use the most memory": container_stats for all, sorted by memory or cpu.
+STATS_SORT_WORDS: dict[str, str] = {
+    **dict.fromkeys(words("memory ram mem"), "memory"),
+    **dict.fromkeys(words("cpu cpus cores load"), "cpu"),
+}
 MEMORY_LIMIT_WORDS = MEMORY_WORDS | words("limit of")
 MEMORY_UNITS = words("b k kb m mb g gb")
 CPU_WORDS = words("cpu cpus --cpus cores core vcpu vcpus")
@@ -96,6 +101,15 @@ COMMAND_MARKERS = words("command cmd --entrypoint")
 # Said just before a quoted command: "with command `echo hi`", "running 'sleep 5'".
 COMMAND_CUES = words("command cmd running")
 # Flags a single planned call has no use for: detached is how containers run anyway.
+# "--rm", "throw it away when it exits": no tool removes a container when it exits; say so.
+AUTO_REMOVE_WORDS = words("--rm")
+AUTO_REMOVE = "removing a container automatically when it exits (--rm)"
+# "the current folder": the server cannot see the user's folder; ask for an absolute path.
+CURRENT_FOLDER_WORDS = words("cwd . ./")
+ASK_ABSOLUTE_PATH = (
+    "Which host folder should I mount? Give its absolute path on the Docker host (for example "
+    "/srv/site): I can't see the folder you are in."
+)
 IGNORED_RUN_FLAGS = words(
-    "-d --detach -it -i -t -ti --rm detached daemon daemonized --interactive --tty"
+    "-d --detach -it -i -t -ti detached daemon daemonized --interactive --tty"
 )

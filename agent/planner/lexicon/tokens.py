@@ -45,6 +45,10 @@ SPELLINGS: dict[str, str] = {
     "rn": "now",
     "cntr": "container",
     "ctr": "container",
+    "healthchecks": "healthcheck",
+    "crashlooping": "crash-loop",
+    "nonzero": "exited-nonzero",
+    "$pwd": "cwd",
 }
 
 # Multi-word expressions folded into one token before anything else looks at the words.
@@ -69,6 +73,42 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("network", "mode", "host"): "host-network",
     ("host", "pid"): "host-pid",
     ("what", "went", "wrong"): "why-crash",
+    ("figure", "out", "why"): "why",
+    ("does", "docker", "have"): "host",
+    ("swarm", "enabled"): "system",
+    ("swarm", "mode"): "system",
+    ("system", "df"): "df",
+    ("health", "checks"): "healthcheck",
+    ("health", "check"): "healthcheck",
+    ("crash", "loop"): "crash-loop",
+    ("crash", "looping"): "crash-loop",
+    ("restart", "loop"): "crash-loop",
+    ("exited", "with", "code"): "exited-nonzero",
+    ("exited", "with", "an", "error"): "exited-nonzero",
+    ("exit", "code"): "exited-nonzero",
+    ("non", "zero"): "exited-nonzero",
+    ("never", "started"): "never-started",
+    ("never", "ran"): "never-started",
+    ("keep", "watching"): "follow",
+    ("thanks", "a", "lot"): "thanks",
+    ("right", "away"): "now",
+    ("throw", "it", "away", "when", "it", "exits"): "--rm",
+    ("remove", "it", "when", "it", "exits"): "--rm",
+    ("delete", "it", "when", "it", "exits"): "--rm",
+    ("when", "it", "exits"): "--rm",
+    ("keep", "it", "running", "after", "a", "reboot"): "unless-stopped",
+    ("after", "a", "reboot"): "unless-stopped",
+    ("after", "reboots"): "unless-stopped",
+    ("across", "reboots"): "unless-stopped",
+    ("bring", "it", "back", "if", "it", "dies"): "on-failure",
+    ("bring", "it", "back", "if", "it", "crashes"): "on-failure",
+    ("if", "it", "dies"): "on-failure",
+    ("if", "it", "crashes"): "on-failure",
+    ("do", "not", "restart", "it", "unless", "i", "say", "so"): "no-restart",
+    ("current", "folder"): "cwd",
+    ("current", "directory"): "cwd",
+    ("this", "folder"): "cwd",
+    ("this", "directory"): "cwd",
     ("what", "is", "wrong"): "why-crash",
     ("all", "the", "time"): "constantly",
     ("what", "happened"): "why-crash",
@@ -121,6 +161,8 @@ SEPARABLE: dict[tuple[str, str], str] = {
     ("stand", "up"): "run",
     ("set", "up"): "run",
     ("clean", "up"): "prune",
+    ("clear", "out"): "prune",
+    ("sweep", "away"): "prune",
     ("tidy", "up"): "prune",
     ("tear", "down"): "tear-down",
     ("roll", "back"): "rollback",
@@ -154,7 +196,8 @@ immediately fully completely entire whole only single instead rather perhaps pro
 ever never even greeting two three four five six seven eight nine ten several multiple couple
 tomorrow midnight recreate replicas compose
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
-whichever constantly repeatedly time times lately
+whichever constantly repeatedly time times lately healthcheck crash-loop exited-nonzero
+never-started no-restart lot asap
 """.split()
 )
 
