@@ -48,6 +48,36 @@ def _read_reply(tool: str, args: dict[str, Any], result: Any) -> str:
         return f"Last {result['lines']} log line(s) of {result['container']}{note}:\n" + _code(
             result["text"]
         )
+    if tool == "container_stats" and isinstance(result, dict) and "containers" in result:
+        rows = [[s["container"], f"{s['cpu_percent']}%", _size(s["memory_usage"]),
+                 f"{s['memory_percent']}%"] for s in result["containers"]]  # fmt: skip
+        if not rows:
+            return "No running containers."
+        return f"{len(rows)} running container(s), by {result.get('sort_by', 'cpu')}:\n" + _table(
+            rows, ["NAME", "CPU", "MEMORY", "MEM %"]
+        )
+    if tool == "diagnose_container":
+        text = f"{result['container']} ({result['state']}): likely cause: {result['likely_cause']}"
+        if result.get("evidence"):
+            text += "\nEvidence:\n" + _code("\n".join(result["evidence"]))
+        if result.get("fix"):
+            text += f"\nFix: {result['fix']}"
+        return text
+    if tool == "find_problems":
+        if not result:
+            return "No problems found: nothing is unhealthy, restarting or exited with an error."
+        return "\n".join(
+            f"- {p['container']}: {p['problem']}; likely cause: {p['likely_cause']}"
+            + (f" Fix: {p['fix']}" if p.get("fix") else "")
+            for p in result
+        )
+    if tool == "disk_usage":
+        return (
+            f"Docker uses {_size(result['total_size'])}: images {_size(result['images_size'])} "
+            f"({_size(result['images_reclaimable'])} reclaimable), containers "
+            f"{_size(result['containers_size'])}, volumes {_size(result['volumes_size'])}, build "
+            f"cache {_size(result['build_cache_size'])}."
+        )
     if tool == "container_stats":
         return (
             f"{result['container']}: CPU {result['cpu_percent']}%, memory "
