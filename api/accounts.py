@@ -18,6 +18,23 @@ from tools.errors import Conflict, InvalidArguments, NotFound
 from tools.guard.policy import Actor, ActorKind, Role
 
 BOT_PREFIX = "ddb_"
+BOT_ACTOR = "bot:"  # a bot's actor name: bot:<token name>#<token id>
+
+
+def bot_actor_name(name: str, token_id: str) -> str:
+    """Bots are known by token ID (a new token under an old name is someone else); the name
+    stays in front for people reading the audit."""
+    return f"{BOT_ACTOR}{name}#{token_id}"
+
+
+def bot_token_id(actor_name: str) -> str | None:
+    """The token ID in a bot's actor name, or None (not a bot, or a name from before IDs)."""
+    if not actor_name.startswith(BOT_ACTOR):
+        return None
+    _, sep, token_id = actor_name.rpartition("#")
+    return token_id if sep and token_id else None
+
+
 _USERNAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.@-]{0,63}$")
 
 
@@ -61,6 +78,31 @@ class Accounts:
             return None
         return Actor(row.name, Role(row.role))
 
+    def session_epoch(self, name: str) -> int:
+        with self.sessions() as session:
+            row = session.get(UserRow, name)
+            return row.session_epoch if row else 0
+
+    def set_password(self, name: str, password: str) -> int:
+        """Set a new password and end every session of the user; the new session epoch."""
+        if len(password) < 8:
+            raise InvalidArguments("passwords need at least 8 characters")
+        with self.sessions.begin() as session:
+            row = session.get(UserRow, name, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no user {name!r}")
+            row.password_hash = hash_password(password)
+            row.session_epoch = (row.session_epoch or 0) + 1
+            return row.session_epoch
+
+    def session_user(self, name: str, epoch: int) -> Actor | None:
+        """The user an access token names, if the token's session epoch is still current."""
+        with self.sessions() as session:
+            row = session.get(UserRow, name)
+        if row is None or row.disabled or (row.session_epoch or 0) != epoch:
+            return None
+        return Actor(row.name, Role(row.role))
+
     def user(self, name: str) -> Actor | None:
         with self.sessions() as session:
             row = session.get(UserRow, name)
@@ -69,15 +111,16 @@ class Accounts:
         return Actor(row.name, Role(row.role))
 
     def current_role(self, name: str) -> Role | None:
-        """The role a user or bot (`bot:NAME`) has now; None when disabled, revoked or gone."""
+        """The role a user or bot (`bot:NAME#ID`) has now; None when disabled, revoked or gone.
+        Bots are resolved by token ID only: another token that took a revoked one's name is
+        not it, and a bot name without an ID resolves to nothing."""
         with self.sessions() as session:
-            if name.startswith("bot:"):
-                row = session.scalars(
-                    select(BotTokenRow).where(
-                        BotTokenRow.name == name[4:], BotTokenRow.revoked.is_(False)
-                    )
-                ).first()
-                return Role(row.role) if row else None
+            if name.startswith(BOT_ACTOR):
+                token_id = bot_token_id(name)
+                row = session.get(BotTokenRow, token_id) if token_id else None
+                if row is None or row.revoked or bot_actor_name(row.name, row.id) != name:
+                    return None
+                return Role(row.role)
             user = session.get(UserRow, name)
             return Role(user.role) if user and not user.disabled else None
 
@@ -125,7 +168,7 @@ class Accounts:
             if row is None or row.revoked:
                 return None
             row.last_used_at = utcnow()
-            return Actor(f"bot:{row.name}", Role(row.role), kind=ActorKind.BOT)
+            return Actor(bot_actor_name(row.name, row.id), Role(row.role), kind=ActorKind.BOT)
 
     def list_tokens(self) -> list[dict[str, Any]]:
         def iso(value: datetime | None) -> str | None:
@@ -137,12 +180,14 @@ class Accounts:
                      "created_at": iso(r.created_at), "last_used_at": iso(r.last_used_at),
                      "revoked": r.revoked} for r in rows]  # fmt: skip
 
-    def revoke_token(self, token_id: str) -> None:
+    def revoke_token(self, token_id: str) -> str:
+        """Revoke by ID; the bot's actor name (to end its pending requests)."""
         with self.sessions.begin() as session:
             row = session.get(BotTokenRow, token_id)
             if row is None:
                 raise NotFound(f"no token {token_id!r}")
             row.revoked = True
+            return bot_actor_name(row.name, row.id)
 
     # --- logout ---------------------------------------------------------------------------------
 

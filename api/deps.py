@@ -56,10 +56,11 @@ def current_actor(
         raise _unauthorized("invalid access token") from None
     if services.accounts.is_revoked(claims.jti):
         raise _unauthorized("this token was signed out")
-    # The role comes from the database, not the token: a changed role applies at once.
-    user = services.accounts.user(claims.subject)
+    # The role comes from the database, not the token: a changed role applies at once; a
+    # password change (a new session epoch) ends every earlier session.
+    user = services.accounts.session_user(claims.subject, claims.epoch)
     if user is None:
-        raise _unauthorized("unknown or disabled user")
+        raise _unauthorized("unknown or disabled user, or the session ended (password changed)")
     request.state.claims = claims
     return user
 

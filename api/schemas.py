@@ -55,6 +55,11 @@ class LoginRequest(Strict):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=8, max_length=1024)
+
+
 class TokenPublic(Public):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -221,6 +226,18 @@ class AuditEntryPublic(Public):
 
 
 # --- users and bot tokens -----------------------------------------------------------------------
+
+
+class ReadCountPublic(Public):
+    bucket: str = Field(description="The hour the reads fell in (UTC).")
+    actor: str
+    role: Role
+    tool: str
+    host: str
+    executed: int
+    failed: int
+    first_ts: str
+    last_ts: str
 
 
 class UserCreate(Strict):

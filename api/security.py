@@ -70,6 +70,7 @@ class Claims:
     role: str
     jti: str
     expires_at: int
+    epoch: int = 0  # the user's session epoch when issued (see UserRow.session_epoch)
 
 
 class TokenService:
@@ -79,11 +80,12 @@ class TokenService:
         self.audience = audience
         self.ttl = ttl_seconds
 
-    def issue(self, subject: str, role: str) -> tuple[str, int]:
+    def issue(self, subject: str, role: str, epoch: int = 0) -> tuple[str, int]:
         now = int(time.time())
         claims = {
             "sub": subject,
             "role": role,
+            "sep": epoch,
             "iat": now,
             "nbf": now,
             "exp": now + self.ttl,
@@ -94,14 +96,27 @@ class TokenService:
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM), self.ttl
 
     def verify(self, token: str) -> Claims:
-        """Raises jwt.PyJWTError for anything but a well-formed, current token of ours."""
+        """Raises jwt.PyJWTError for anything but a well-formed, current token of ours.
+
+        A token living longer than the configured lifetime (exp - iat over the TTL) is refused
+        whatever its signature: a leaked key or a past, longer setting must not mint sessions
+        that outlive today's limit."""
         data = jwt.decode(
             token,
             self.secret,
             algorithms=[ALGORITHM],
             audience=self.audience,
             issuer=self.issuer,
-            options={"require": ["exp", "iat", "nbf", "sub", "aud", "iss", "jti"]},
+            options={"require": ["exp", "iat", "nbf", "sub", "aud", "iss", "jti", "sep"]},
             leeway=5,
         )
-        return Claims(str(data["sub"]), str(data.get("role", "")), str(data["jti"]), data["exp"])
+        issued, expires, epoch = data["iat"], data["exp"], data["sep"]
+        numbers = (issued, expires, epoch)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in numbers):
+            raise jwt.InvalidTokenError("iat, exp and sep must be integers")
+        if expires - issued > self.ttl:
+            raise jwt.InvalidTokenError("token lifetime over the configured maximum")
+        if issued > time.time() + 5:
+            raise jwt.ImmatureSignatureError("token issued in the future")
+        return Claims(str(data["sub"]), str(data.get("role", "")), str(data["jti"]), expires,
+                      epoch)  # fmt: skip

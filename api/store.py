@@ -1,10 +1,10 @@
-"""The API's tables: accounts, bot tokens, signed-out tokens."""
+"""The API's tables: accounts, bot tokens, signed-out tokens, sign-in throttling."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foundation.db import Base, utcnow
@@ -18,6 +18,9 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Access tokens carry the epoch they were issued in; a password change (or an admin's
+    # "sign out everywhere") increments it, so every earlier session ends at once.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class BotTokenRow(Base):
@@ -42,3 +45,16 @@ class RevokedTokenRow(Base):
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime]
+
+
+class LoginThrottleRow(Base):
+    """Sign-in attempts per key (`ua:<user>|<address>` and `a:<address>`), in the database so
+    every thread and API worker (and replica) counts the same attempts: a slot is taken by a
+    conditional UPDATE before the password is checked (see api/ratelimit.py)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

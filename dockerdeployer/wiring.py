@@ -125,7 +125,9 @@ def build_services(
             settings.jwt_audience,
             settings.jwt_ttl_seconds,
         ),
-        limiter=LoginLimiter(settings.login_attempts, settings.login_window_seconds),
+        limiter=LoginLimiter(
+            accounts.sessions, settings.login_attempts, settings.login_window_seconds
+        ),
         model_label=model_label(settings) if model is None else type(model).__name__,
     )
 

@@ -474,6 +474,11 @@ class ToolGateway:
             raise PolicyDenied(outcome.message)
         return outcome
 
+    def expire_requests_of(self, requested_by: str, reason: str) -> list[str]:
+        """End the pending requests of a user who was disabled or a bot token that was revoked
+        (a request outliving its requester's access must not run later); their IDs."""
+        return expire_requests_of(self.approvals, self.audit, requested_by, reason)
+
     def _run_approved(self, approval: Approval, requester: Actor, audit: dict[str, Any]) -> (
         CallOutcome
     ):
@@ -542,3 +547,21 @@ class ToolGateway:
             approval=approval.public(),
             call_id=approval.call_id,
         )
+
+
+def expire_requests_of(
+    approvals: ApprovalStore, audit: AuditLog, requested_by: str, reason: str
+) -> list[str]:
+    """`ToolGateway.expire_requests_of` without a gateway (the CLI has no engine to hand)."""
+    ended = []
+    for approval in approvals.pending_of(requested_by):
+        if approvals.transition(
+            approval.id, ApprovalStatus.PENDING, ApprovalStatus.EXPIRED, reason=reason
+        ):
+            audit.record(
+                "expired", Actor(requested_by, Role(approval.requested_role)), approval.tool,
+                approval.args, host=approval.host, thread_id=approval.thread_id,
+                call_id=approval.call_id, approval_id=approval.id, message=reason,
+            )  # fmt: skip
+            ended.append(approval.id)
+    return ended

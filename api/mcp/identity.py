@@ -93,7 +93,7 @@ class BearerTokens:
             return None
         if self.accounts.is_revoked(claims.jti):
             return None
-        user = self.accounts.user(claims.subject)
+        user = self.accounts.session_user(claims.subject, claims.epoch)
         return (user, claims.expires_at) if user is not None else None
 
 

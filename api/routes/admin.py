@@ -38,7 +38,10 @@ def create_user(body: UserCreate, actor: AdminActor, services: ServicesDep) -> d
 def update_user(
     name: str, body: UserUpdate, actor: AdminActor, services: ServicesDep
 ) -> dict[str, Any]:
-    return services.accounts.update_user(name[:64], body.role, body.disabled)
+    updated = services.accounts.update_user(name[:64], body.role, body.disabled)
+    if body.disabled:  # a disabled user's requests must not run later
+        services.gateway.expire_requests_of(updated["name"], f"user {updated['name']} disabled")
+    return updated
 
 
 @router.get("/tokens", response_model=list[BotTokenPublic])
@@ -53,5 +56,6 @@ def create_token(body: BotTokenCreate, actor: AdminActor, services: ServicesDep)
 
 @router.delete("/tokens/{token_id}", status_code=204, responses=error_responses(404))
 def revoke_token(token_id: str, actor: AdminActor, services: ServicesDep) -> Response:
-    services.accounts.revoke_token(token_id[:32])
+    bot = services.accounts.revoke_token(token_id[:32])
+    services.gateway.expire_requests_of(bot, f"token {token_id[:32]} revoked")
     return Response(status_code=204)
