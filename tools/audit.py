@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from foundation.db import utcnow
-from tools.guard.policy import Actor
+from tools.approvals import redact_env_values, redact_value
+from tools.guard.policy import Actor, ActorKind, Role
 from tools.manager import redact_args
-from tools.store import AuditReadRow, AuditRow
+from tools.store import ApprovalRow, AuditReadRow, AuditRow
 
 EVENTS = ("proposed", "approved", "rejected", "denied", "invalid", "executed", "failed", "expired")
 
@@ -44,10 +45,20 @@ class AuditEntry:
     def from_row(cls, row: AuditRow) -> AuditEntry:
         return cls(**{f: getattr(row, f) for f in cls.__dataclass_fields__})
 
-    def public(self) -> dict[str, Any]:
+    def public(self, viewer: Actor | None = None) -> dict[str, Any]:
+        """As shown to people; for a viewer other than an admin, env values and lines that
+        look like secrets are redacted."""
         data = dict(self.__dict__)
         data["ts"] = self.ts.isoformat(timespec="milliseconds") + "Z"
+        if viewer is not None and not _sees_all(viewer):
+            data["args"] = redact_env_values(data["args"])
+            data["message"] = redact_value(data["message"])
+            data["request"] = redact_value(data["request"])
         return data
+
+
+def _sees_all(actor: Actor) -> bool:
+    return actor.role is Role.ADMIN and actor.kind is not ActorKind.BOT
 
 
 @dataclass
@@ -181,10 +192,18 @@ class AuditLog:
         self.reads.add(actor, tool, host, ok)
 
     def read_counts(
-        self, *, actor: str | None = None, since: datetime | None = None, limit: int = 500
+        self,
+        *,
+        actor: str | None = None,
+        since: datetime | None = None,
+        limit: int = 500,
+        visible_to: Actor | None = None,
     ) -> list[ReadCount]:
+        """Newest hour first; with `visible_to` other than an admin, that actor's own only."""
         self.reads.flush()
         stmt = select(AuditReadRow).order_by(AuditReadRow.bucket.desc()).limit(limit)
+        if visible_to is not None and not _sees_all(visible_to):
+            stmt = stmt.where(AuditReadRow.actor == visible_to.name)
         if actor:
             stmt = stmt.where(AuditReadRow.actor == actor)
         if since:
@@ -241,8 +260,22 @@ class AuditLog:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 500,
+        visible_to: Actor | None = None,
     ) -> list[AuditEntry]:
+        """Newest first. With `visible_to`, least visibility: viewers and bots see their own
+        entries; operators their own plus every entry of the approvals they decided; admins
+        everything."""
         stmt = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+        if visible_to is not None and not _sees_all(visible_to):
+            own = AuditRow.actor == visible_to.name
+            if visible_to.kind is ActorKind.BOT or visible_to.role.rank < Role.OPERATOR.rank:
+                stmt = stmt.where(own)
+            else:
+                decided = select(ApprovalRow.id).where(ApprovalRow.decided_by == visible_to.name)
+                stmt = stmt.where(
+                    or_(own, AuditRow.approver == visible_to.name,
+                        AuditRow.approval_id.in_(decided))
+                )  # fmt: skip
         if actor:
             stmt = stmt.where(AuditRow.actor == actor)
         if tool:

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query
 from api.deps import CurrentActor, ServicesDep
 from api.schemas import ApprovalDecision, ApprovalPublic, DecisionPublic, error_responses
 from api.services import Services
-from tools.approvals import ApprovalStatus
+from tools.approvals import ApprovalStatus, may_see
 from tools.errors import (
     ApprovalExpired,
+    ApprovalNotFound,
     ApprovalTargetChanged,
     DockerDeployerError,
     PolicyDenied,
@@ -25,6 +26,7 @@ router = APIRouter(
     prefix="/approvals", tags=["approvals"], responses=error_responses(401, 404, 422)
 )
 
+
 @router.get("", response_model=list[ApprovalPublic])
 def list_approvals(
     actor: CurrentActor,
@@ -32,12 +34,18 @@ def list_approvals(
     status: ApprovalStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    return [a.public() for a in services.gateway.approvals.list(status, limit)]
+    """Least visibility: your own requests, and (people only) those your role may decide; all
+    for an admin. Secret-like values are redacted for everyone but admins."""
+    found = services.gateway.approvals.list(status, limit, visible_to=actor)
+    return [a.public(viewer=actor) for a in found]
 
 
 @router.get("/{approval_id}", response_model=ApprovalPublic)
 def get_approval(approval_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
-    return services.gateway.approvals.get(approval_id[:64]).public()
+    approval = services.gateway.approvals.get(approval_id[:64])
+    if not may_see(actor, approval):  # another's request you may not decide: not there for you
+        raise ApprovalNotFound(f"no approval {approval_id[:64]!r}")
+    return approval.public(viewer=actor)
 
 
 @router.post(
@@ -47,6 +55,7 @@ def decide(
     approval_id: str, body: ApprovalDecision, actor: CurrentActor, services: ServicesDep
 ) -> dict[str, Any]:
     approval_id = approval_id[:64]
+    # Who may not decide gets the gateway's 403 (the contract for a role that forbids).
     try:
         outcome = services.gateway.decide(
             approval_id, actor, body.decision == "approve", body.reason

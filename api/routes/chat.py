@@ -18,7 +18,9 @@ from api.schemas import (
     ThreadSummaryPublic,
     error_responses,
 )
+from tools.approvals import redact_public
 from tools.errors import DockerDeployerError, ErrorCode
+from tools.guard.policy import Actor
 
 router = APIRouter(tags=["chat"], responses=error_responses(401, 403, 422, 503))
 log = logging.getLogger("dockerdeployer.api")
@@ -27,7 +29,15 @@ log = logging.getLogger("dockerdeployer.api")
 @router.post("/chat", response_model=ChatPublic)
 def chat(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> Any:
     result = services.assistant.chat(actor, body.message, body.thread_id, dry_run=body.dry_run)
-    return result.public()
+    return _redacted(result.public(), actor)
+
+
+def _redacted(turn: Any, actor: Actor) -> Any:
+    """A turn's (or a thread's) approvals as the actor may see them (secret-like values for
+    admins only)."""
+    if isinstance(turn, dict) and isinstance(turn.get("approvals"), list):
+        turn = {**turn, "approvals": [redact_public(a, actor) for a in turn["approvals"]]}
+    return turn
 
 
 def _sse(event: str, data: Any) -> str:
@@ -49,6 +59,12 @@ def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) ->
     `tool_result`, `approval`, `done` (the same object POST /api/chat returns) or `error`."""
 
     turn = services.assistant.stream(actor, body.message, body.thread_id, dry_run=body.dry_run)
+
+    def _event(event: str, data: Any) -> tuple[str, Any]:
+        if event == "approval" and isinstance(data, dict):
+            return event, redact_public(data, actor)
+        return event, _redacted(data, actor) if event == "done" else data
+
     # The first event comes after the thread checks (owner, pending approval): taking it here
     # lets a refusal answer with its own status (403, 422) instead of a 200 stream.
     first = next(turn, None)
@@ -56,9 +72,9 @@ def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) ->
     def events() -> Iterator[str]:
         try:
             if first is not None:
-                yield _sse(*first)
+                yield _sse(*_event(*first))
             for event, data in turn:
-                yield _sse(event, data)
+                yield _sse(*_event(event, data))
         except DockerDeployerError as exc:
             yield _sse("error", {"detail": exc.message, "code": exc.code})
         except Exception:  # the stream has started: say so in-band rather than drop it
@@ -78,8 +94,11 @@ def threads(actor: CurrentActor, services: ServicesDep) -> list[dict[str, Any]]:
 
 @router.get("/threads/{thread_id}", response_model=ThreadPublic, responses=error_responses(404))
 def thread_history(thread_id: str, actor: CurrentActor, services: ServicesDep) -> dict[str, Any]:
-    return {
-        "thread_id": thread_id,
-        "messages": services.assistant.history(actor, thread_id),
-        "approvals": services.assistant.pending(thread_id),
-    }
+    return _redacted(
+        {
+            "thread_id": thread_id,
+            "messages": services.assistant.history(actor, thread_id),
+            "approvals": services.assistant.pending(thread_id),
+        },
+        actor,
+    )

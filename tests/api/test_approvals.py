@@ -49,9 +49,11 @@ def test_approve_runs_once(client, user_headers, make_container, docker_client):
     assert started_at(docker_client, container.id) == after
 
     listed = client.get(
-        "/api/approvals", params={"status": "executed"}, headers=user_headers["viewer"]
+        "/api/approvals", params={"status": "executed"}, headers=user_headers["operator"]
     )
     assert approval["id"] in {a["id"] for a in listed.json()}
+    seen_by_viewer = client.get("/api/approvals", headers=user_headers["viewer"]).json()
+    assert approval["id"] not in {a["id"] for a in seen_by_viewer}  # another's request
 
 
 def test_reject_runs_nothing_and_is_final(client, user_headers, make_container, docker_client):
@@ -71,7 +73,7 @@ def test_reject_runs_nothing_and_is_final(client, user_headers, make_container, 
     assert_refused(decide(client, user_headers["admin"], approval["id"]), 409)
     assert started_at(docker_client, container.id) == before
     events = client.get(
-        "/api/audit", params={"approval_id": approval["id"]}, headers=user_headers["viewer"]
+        "/api/audit", params={"approval_id": approval["id"]}, headers=user_headers["admin"]
     ).json()
     assert sorted(e["event"] for e in events) == ["proposed", "rejected"]
 
@@ -89,7 +91,7 @@ def test_a_viewer_or_a_bot_cannot_approve(
         # Rejecting is a decision too.
         assert_refused(decide(client, headers, approval["id"], "reject"), 403)
 
-    current = client.get(f"/api/approvals/{approval['id']}", headers=user_headers["viewer"])
+    current = client.get(f"/api/approvals/{approval['id']}", headers=user_headers["admin"])
     assert current.json()["status"] == "pending"
     assert started_at(docker_client, container.id) == before
 
@@ -112,7 +114,7 @@ def test_an_expired_approval_is_410_and_runs_nothing(
 
     assert_refused(decide(client, user_headers["admin"], approval["id"]), 409)
     assert started_at(docker_client, container.id) == before
-    current = client.get(f"/api/approvals/{approval['id']}", headers=user_headers["viewer"]).json()
+    current = client.get(f"/api/approvals/{approval['id']}", headers=user_headers["admin"]).json()
     assert current["status"] == "expired"
 
 
@@ -131,10 +133,10 @@ def test_an_approval_for_a_recreated_container_runs_nothing(
 
     assert body["code"] == "approval_target_changed"
     assert started_at(docker_client, impostor.id) == before
-    current = client.get(f"/api/approvals/{approval['id']}", headers=user_headers["viewer"]).json()
+    current = client.get(f"/api/approvals/{approval['id']}", headers=user_headers["admin"]).json()
     assert current["status"] == "stale"
     events = client.get(
-        "/api/audit", params={"approval_id": approval["id"]}, headers=user_headers["viewer"]
+        "/api/audit", params={"approval_id": approval["id"]}, headers=user_headers["admin"]
     ).json()
     assert "executed" not in {e["event"] for e in events}
 

@@ -44,7 +44,7 @@ def test_bot_asks_operator_approves_restart_runs_once(
     [approval] = turn["approvals"]
     assert approval["status"] == "pending" and approval["tool"] == "restart_container"
     assert approval["targets"][0]["id"] == container.id
-    assert approval["requested_by"] == "bot:bot-operator"
+    assert approval["requested_by"].startswith("bot:bot-operator#")
     assert [c["status"] for c in turn["tool_calls"]] == ["pending_approval"]
     assert approval["id"] in turn["reply"]
     assert started_at(docker_client, container.id) == before  # nothing ran yet
@@ -79,11 +79,13 @@ def test_bot_asks_operator_approves_restart_runs_once(
 
     # The audit chain: proposed (by the bot) -> approved (by oscar) -> executed.
     trail = client.get(
-        "/api/audit", params={"approval_id": approval["id"]}, headers=user_headers["viewer"]
-    ).json()
+        "/api/audit", params={"approval_id": approval["id"]}, headers=user_headers["operator"]
+    ).json()  # oscar approved it, so its entries are his to see (a viewer's: its own only)
     chain = sorted(trail, key=lambda e: e["id"])
     assert [e["event"] for e in chain] == ["proposed", "approved", "executed"]
-    assert all(e["actor"] == "bot:bot-operator" and e["tool"] == "restart_container" for e in chain)
+    [bot] = {e["actor"] for e in chain}
+    assert bot.startswith("bot:bot-operator#")  # by token ID
+    assert all(e["tool"] == "restart_container" for e in chain)
     assert [e["approver"] for e in chain] == [None, "oscar", "oscar"]
     assert chain[0]["request"] == f"please restart {container.name}"
     assert {e["thread_id"] for e in chain} == {turn["thread_id"]}
@@ -91,15 +93,15 @@ def test_bot_asks_operator_approves_restart_runs_once(
     exported = client.get(
         "/api/audit",
         params={"approval_id": approval["id"], "format": "csv"},
-        headers=user_headers["viewer"],
+        headers=user_headers["operator"],
     )
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
     assert sorted((r["event"], r["actor"], r["approver"]) for r in rows) == [
-        ("approved", "bot:bot-operator", "oscar"),
-        ("executed", "bot:bot-operator", "oscar"),
-        ("proposed", "bot:bot-operator", ""),
+        ("approved", bot, "oscar"),
+        ("executed", bot, "oscar"),
+        ("proposed", bot, ""),
     ]
 
 
@@ -222,7 +224,7 @@ def test_audit_time_filters_honour_the_zone_offset(client, user_headers, make_co
         response = client.get(
             "/api/audit",
             params={**query, "since": since.isoformat()},
-            headers=user_headers["viewer"],
+            headers=user_headers["operator"],
         )
         assert response.status_code == 200, response.text
         return {e["id"] for e in response.json()}

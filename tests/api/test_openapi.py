@@ -40,7 +40,7 @@ from tools.audit import AuditEntry
 from tools.gateway import CallOutcome
 from tools.guard.policy import Actor, Role
 
-ROUTES = 23
+ROUTES = 25  # + POST /api/auth/password, GET /api/audit/reads (issue #14)
 # Not JSON: documented by media type, with a string schema.
 STREAMED = {"text/event-stream", "text/csv"}
 SCALARS = {"string", "integer", "number", "boolean"}
