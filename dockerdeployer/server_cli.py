@@ -1,4 +1,5 @@
-"""`serve`, `ui`, `up`, `users add`, `tokens create`: running the product and its accounts."""
+"""`serve`, `ui`, `up`, `users add|list|passwd|disable`, `tokens create|list|revoke`: running the
+product and its accounts."""
 
 from __future__ import annotations
 
@@ -29,18 +30,67 @@ def _accounts(settings: Settings) -> Accounts:
     return Accounts(build_sessions(settings))
 
 
+FIRST_PASSWORD_FILE = "first-admin-password"
+
+
 def ensure_first_admin(settings: Settings) -> None:
-    """No default password: on the very first start, make `admin` and show its password once."""
+    """No default password: on the very first start, make `admin` with a generated password.
+
+    It is printed only on a terminal (the one that ran `up`); without one (a container, a
+    service manager) stdout ends up in a log anyone with `docker logs` reads, so it goes to a
+    file only the product's user can read, and the log says where. Changing the password
+    (`POST /api/auth/password`, `users passwd`) deletes that file."""
     accounts = _accounts(settings)
     if accounts.has_users():
         return
     password = secrets.token_urlsafe(12)
     accounts.add_user("admin", password, "admin")
     print("=" * 72)
-    print("First start: created user 'admin' with password (shown only this once):")
-    print(f"    {password}")
+    if sys.stdout.isatty():
+        print("First start: created user 'admin' with password (shown only this once):")
+        print(f"    {password}")
+    else:
+        path = Path(settings.ensure_home()) / FIRST_PASSWORD_FILE
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password + "\n")
+        print("First start: created user 'admin'. Its password is not logged; read it with")
+        print(f"    cat {path}")
+        print("(in compose: docker compose exec api cat ...), then change it: it is deleted")
+        print("when the password changes.")
     print("Add more with: dockerdeployer users add NAME --role operator")
     print("=" * 72, flush=True)
+
+
+def forget_first_password(settings: Settings) -> None:
+    path = Path(settings.home) / FIRST_PASSWORD_FILE
+    path.unlink(missing_ok=True)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        print("no terminal: use --password-stdin", file=sys.stderr)
+        raise typer.Exit(1)
+    password = getpass.getpass("New password: ")
+    if password != getpass.getpass("Again: "):
+        print("passwords differ", file=sys.stderr)
+        raise typer.Exit(1)
+    return password
+
+
+def _expire_requests_of(accounts: Accounts, requested_by: str, reason: str) -> int:
+    from tools.approvals import ApprovalStore
+    from tools.audit import AuditLog
+    from tools.gateway import expire_requests_of
+
+    audit = AuditLog(accounts.sessions)
+    try:
+        approvals = ApprovalStore(accounts.sessions)
+        return len(expire_requests_of(approvals, audit, requested_by, reason))
+    finally:
+        audit.reads.close()
 
 
 def ui_script() -> Path:
@@ -170,6 +220,76 @@ def register(app: typer.Typer) -> None:
             print(f"error: {exc.message}", file=sys.stderr)
             raise typer.Exit(1) from None
         print(f"token for {name} ({role}), shown once:\n{token['token']}")
+
+    @users_app.command("list")
+    def users_list() -> None:
+        """Users, their roles and whether they are disabled."""
+        from foundation.settings import Settings
+
+        for user in _accounts(Settings()).list_users():
+            state = "disabled" if user["disabled"] else "active"
+            print(f"{user['name']:<24} {user['role']:<9} {state:<9} {user['created_at']}")
+
+    @users_app.command("passwd")
+    def users_passwd(
+        name: str,
+        password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password."),
+    ) -> None:
+        """Set a user's password (asked for on a terminal); every session of theirs ends."""
+        password = _read_password(password_stdin)
+        from foundation.settings import Settings
+        from tools.errors import DockerDeployerError
+
+        settings = Settings()
+        try:
+            _accounts(settings).set_password(name, password)
+        except DockerDeployerError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            raise typer.Exit(1) from None
+        if name == "admin":
+            forget_first_password(settings)
+        print(f"password of {name} changed; their sessions have ended")
+
+    @users_app.command("disable")
+    def users_disable(name: str) -> None:
+        """Disable a user: their sessions end and their pending requests expire."""
+        from foundation.settings import Settings
+        from tools.errors import DockerDeployerError
+
+        settings = Settings()
+        accounts = _accounts(settings)
+        try:
+            accounts.update_user(name, None, True)
+        except DockerDeployerError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            raise typer.Exit(1) from None
+        ended = _expire_requests_of(accounts, name, f"user {name} disabled")
+        print(f"disabled {name}; {ended} pending request(s) expired")
+
+    @tokens_app.command("list")
+    def tokens_list() -> None:
+        """Bot tokens (never the secrets themselves)."""
+        from foundation.settings import Settings
+
+        for token in _accounts(Settings()).list_tokens():
+            state = "revoked" if token["revoked"] else "active"
+            used = token["last_used_at"] or "never used"
+            print(f"{token['id']}  {token['name']:<20} {token['role']:<9} {state:<8} {used}")
+
+    @tokens_app.command("revoke")
+    def tokens_revoke(token_id: str) -> None:
+        """Revoke a bot token by ID (see `tokens list`); its pending requests expire."""
+        from foundation.settings import Settings
+        from tools.errors import DockerDeployerError
+
+        accounts = _accounts(Settings())
+        try:
+            bot = accounts.revoke_token(token_id)
+        except DockerDeployerError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            raise typer.Exit(1) from None
+        ended = _expire_requests_of(accounts, bot, f"token {token_id} revoked")
+        print(f"revoked {token_id}; {ended} pending request(s) expired")
 
     app.add_typer(users_app, name="users")
     app.add_typer(tokens_app, name="tokens")
