@@ -34,7 +34,19 @@ def build_model(settings: Settings, gateway: ToolGateway) -> BaseChatModel:
     if settings.model:
         from langchain_openai import ChatOpenAI
 
-        return ChatOpenAI(
+        class CompatibleChatOpenAI(ChatOpenAI):
+            """An assistant turn that only calls tools goes out with `content: ""`, not `null`:
+            OpenAI takes either, llama.cpp's server (llama-cpp-python) refuses `null` with a
+            500, which broke every turn after a tool call (found by tests/model_server)."""
+
+            def _get_request_payload(self, input_: Any, *, stop: Any = None, **kw: Any) -> dict:
+                payload = super()._get_request_payload(input_, stop=stop, **kw)
+                for message in payload.get("messages") or []:
+                    if message.get("role") == "assistant" and message.get("content") is None:
+                        message["content"] = ""
+                return payload
+
+        return CompatibleChatOpenAI(
             model=settings.model,
             base_url=settings.base_url,
             api_key=settings.api_key or "not-needed",
