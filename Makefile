@@ -3,7 +3,9 @@
 #   make test-unit  no engine needed: pytest -m "not integration"
 #   make test       the default tier, budget 10 min on 2 cores: engine, test images rebuilt afresh,
 #                   ruff, mypy + docker-bench threshold, pytest (all but `slow`); scripts/test.sh
-#   make test-all   the default tier plus the slow one (the product's image build, Swarm, browser)
+#   make test-all   the default tier plus the slow one (the product's image build, Swarm, browser,
+#                   PostgreSQL with two API replicas, a real llama.cpp model server), and the
+#                   API/agent/approval suites again on PostgreSQL
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +25,7 @@ up: venv
 	$(BIN)/dockerdeployer up
 
 test-unit: venv
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -m "not integration and not slow"
 
 test: venv
 	bash scripts/test.sh
