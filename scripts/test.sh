@@ -87,7 +87,7 @@ if [ $all = 1 ]; then
   step pytest "$BIN/pytest" "${parallel[@]}" -m "slow or not slow" --durations=15 \
     || pytest_rc=$?
   # The same API, agent and approval suites with every test's store on PostgreSQL.
-  step pytest-pg "$BIN/pytest" --db=postgresql --durations=5 \
+  step pytest-pg "$BIN/pytest" "${parallel[@]}" --db=postgresql --durations=5 \
     tests/api tests/agent tests/integration/test_approvals.py
   exit $pytest_rc
 else
