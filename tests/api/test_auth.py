@@ -294,8 +294,9 @@ def test_brute_force_from_one_address_is_throttled_for_every_user(client, servic
         "a" * 64,  # long but one character
         "change-me-change-me-change-me-change-me",
         "my-super-secret-jwt-signing-key-0123456789",
-        "placeholder-" + secrets.token_urlsafe(32),
-        "CHANGEME" + secrets.token_urlsafe(32),
+        # Fixed values: xdist workers must collect the same test IDs.
+        "placeholder-" + "q7Zt0vX2mLk9pR4sW8yB1nC6dF3gH5jA0eU2iO7tY9w",
+        "CHANGEME" + "Rk3Lm8Np2Qs7Tv1Wx6Yz0Ab5Cd9Ef4Gh8Ij3Kl7Mn2P",
     ],
 )
 def test_weak_or_placeholder_secrets_are_refused(secret):
