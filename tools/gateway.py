@@ -72,7 +72,7 @@ class CallOutcome:
             "message": self.message,
             "result": self.result,
             "approval_id": self.approval["id"] if self.approval else None,
-            "error_code": self.error_code,
+            "error_code": str(self.error_code) if self.error_code else None,  # checkpoint-safe
         }
 
 
