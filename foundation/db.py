@@ -142,7 +142,30 @@ def make_engine(url: str) -> Engine:
             max_overflow=POOL_OVERFLOW,
             pool_timeout=60,
         )
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "before_cursor_execute", _no_nul_characters, retval=True)
     return engine
+
+
+def _no_nul(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) and "\x00" in value else value
+
+
+def _no_nul_characters(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL text cannot hold NUL (U+0000), which SQLite stores as is: the driver refuses
+    such a parameter, so a name or id with a NUL byte (from a URL, a chat message, a container's
+    log) was a 500. It becomes U+FFFD, the replacement character: a lookup finds nothing (a 404),
+    stored text keeps everything else."""
+    if isinstance(parameters, dict):
+        parameters = {key: _no_nul(value) for key, value in parameters.items()}
+    elif isinstance(parameters, list | tuple):
+        parameters = type(parameters)(
+            {k: _no_nul(v) for k, v in item.items()} if isinstance(item, dict) else _no_nul(item)
+            for item in parameters
+        )
+    return statement, parameters
 
 
 def open_database(url: str) -> Engine:

@@ -184,3 +184,21 @@ def test_an_in_memory_sqlite_database_is_refused_for_checkpoints(tmp_path):
 def test_open_database_twice_on_postgresql_is_cheap_and_current(pg_url):
     engine = open_database(pg_url)
     assert schema_version(engine) == migrate(engine)
+
+
+def test_nul_characters_never_reach_postgresql(pg_url):
+    """PostgreSQL text cannot hold U+0000 (SQLite can): a lookup with one finds nothing and
+    stored text keeps the rest, instead of a driver error (a 500 at the API)."""
+    from tools.audit import AuditLog
+
+    sessions = make_sessionmaker(make_engine(pg_url))
+    store = ApprovalStore(sessions)
+    with pytest.raises(Exception, match="no approval"):
+        store.get("abc\x00def")
+    audit = AuditLog(sessions)
+    audit.record("denied", Actor("eve\x00", Role.VIEWER), "restart_container",
+                 {"container": "web\x00"}, message="bad\x00name")  # fmt: skip
+    (entry,) = audit.query(actor="eve\x00")
+    assert entry.actor == "eve\ufffd" and entry.message == "bad\ufffdname"
+    assert entry.args == {"container": "web\x00"}  # JSON keeps it, escaped
+    audit.reads.close()
