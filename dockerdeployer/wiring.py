@@ -8,12 +8,13 @@ that build them, so a CLI command that needs only the gateway does not pay for t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import sessionmaker
 
-from foundation.db import make_sessionmaker, open_database
+from foundation.db import is_postgres, make_sessionmaker, open_database
 from foundation.settings import Settings
 from tools.engine import Engine, is_local
 from tools.gateway import ToolGateway
@@ -102,6 +103,9 @@ def build_gateway(
     )
 
 
+log = logging.getLogger("dockerdeployer")
+
+
 def build_services(
     settings: Settings, gateway: ToolGateway | None = None, model: Any = None
 ) -> Services:
@@ -112,6 +116,13 @@ def build_services(
     from api.services import Services
 
     gateway = gateway or build_gateway(settings)
+    if settings.jwt_secret is None and is_postgres(settings.resolved_database_url):
+        log.warning(
+            "DOCKERDEPLOYER_DATABASE_URL is PostgreSQL but DOCKERDEPLOYER_JWT_SECRET is unset: "
+            "this process signs tokens with a key generated under %s, so API replicas that do "
+            "not share that directory refuse each other's tokens; set one secret for all",
+            settings.home,
+        )
     accounts = Accounts(gateway.approvals.sessions)
     gateway.current_role = accounts.current_role
     return Services(
