@@ -345,6 +345,11 @@ def test_the_shared_profile_runs_replicas_on_postgresql_behind_one_port(
     ]
     assert "db" in shared["postgres"]["networks"] and "ports" not in shared["postgres"]
     assert shared["ui-shared"]["environment"]["DOCKERDEPLOYER_API_URL"] == "http://api-lb:8000"
+    # nginx's own variables are escaped from Compose's interpolation ($$remote_addr), and SSE
+    # responses are passed through unbuffered.
+    conf = shared["api-lb"]["environment"]["NGINX_CONF"]
+    assert not re.search(r"(?<!\$)\$(?!\$)", conf.replace("$$", "")), "unescaped $ in NGINX_CONF"
+    assert "proxy_buffering off;" in conf and "location /mcp" in conf
 
 
 def test_compose_tool_refuses_to_start_without_the_socket_gid() -> None:
