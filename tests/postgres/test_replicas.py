@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import docker
+import httpx
 from sqlalchemy import select
 
 from foundation.db import make_engine, make_sessionmaker
@@ -159,3 +160,23 @@ def test_an_sse_turn_paused_on_one_replica_is_approved_on_the_other(
     assert decided.json()["outcome"]["status"] == "executed"
     container.reload()
     assert container.status == "exited"
+
+
+def test_sign_in_throttling_counts_attempts_on_every_replica(service):
+    """The allowance is one for the service, not one per replica."""
+    from tests.postgres.conftest import PASSWORD
+
+    codes = []
+    for attempt in range(12):
+        replica = service.replicas[attempt % 2]
+        reply = httpx.post(f"{replica.base}/api/auth/login", timeout=60,
+                           json={"username": "ada", "password": f"wrong-{attempt}"})  # fmt: skip
+        codes.append(reply.status_code)
+        if reply.status_code == 429:
+            break
+    assert codes[-1] == 429 and set(codes[:-1]) == {401}, codes
+    assert len(codes) <= 6, codes  # DOCKERDEPLOYER_LOGIN_ATTEMPTS (5) in all, not 5 per replica
+    blocked = service.replicas[len(codes) % 2]  # the replica that did not say 429
+    right = httpx.post(f"{blocked.base}/api/auth/login", timeout=60,
+                       json={"username": "ada", "password": PASSWORD})  # fmt: skip
+    assert right.status_code == 429, right.text
