@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from dockerdeployer import chat_cli, server_cli
+from dockerdeployer import chat_cli, logs_cli, server_cli
 from dockerdeployer.bench import cli as bench_cli
 
 app = typer.Typer(
@@ -86,6 +86,7 @@ def mcp() -> None:
 
 
 chat_cli.register(app)
+logs_cli.register(app)
 server_cli.register(app)
 bench_cli.register(app)
 

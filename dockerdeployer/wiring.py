@@ -99,6 +99,7 @@ def build_gateway(
         sessions or build_sessions(settings),
         approval_ttl_seconds=settings.approval_ttl_seconds,
         log_tail_max=settings.log_tail_max,
+        follow_limits=(settings.follow_seconds_max, settings.follow_lines_max),
         compose_dirs=[Path(d).expanduser() for d in settings.compose_dirs],
     )
 

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # Output caps, so a chatty container cannot flood the model or the API.
     log_tail_max: int = Field(default=1000, ge=1)
     output_bytes_max: int = Field(default=32_000, ge=1_000)
+    # A followed log stream (CLI --follow, SSE) ends after this long or this many lines.
+    follow_seconds_max: int = Field(default=3600, ge=1)
+    follow_lines_max: int = Field(default=100_000, ge=1)
 
     # Model endpoint; unset means the built-in offline rules planner.
     model: str | None = None

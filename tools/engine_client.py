@@ -9,7 +9,7 @@ while integration tests keep the real one.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,6 +61,16 @@ class EngineClient(Protocol):
     def logs(
         self, container_id: str, tail: int, since: str | None = None, grep: str | None = None
     ) -> tuple[str, int, bool]: ...
+    def follow_logs(
+        self,
+        container_id: str,
+        tail: int,
+        since: str | None,
+        grep: str | None,
+        *,
+        seconds: float,
+        max_lines: int,
+    ) -> Iterator[str]: ...
     def stats(self, container_id: str, name: str) -> StatsResult: ...
     def start(self, container_id: str) -> None: ...
     def stop(self, container_id: str, timeout: int) -> None: ...

@@ -8,7 +8,7 @@ changed, it does not run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +36,7 @@ from tools.errors import (
 from tools.guard.boundary import carrying
 from tools.guard.policy import Actor, ActorKind, Policy, Risk, Role, Verdict
 from tools.plan import ActionPlan, binding_key
-from tools.schemas import ToolInput
+from tools.schemas import ContainerLogsInput, ToolInput
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,14 @@ class CallOutcome:
         }
 
 
+@dataclass
+class FollowedLogs:
+    """A follow request's outcome and, when it was allowed, its lines as they come."""
+
+    outcome: CallOutcome
+    lines: Iterator[str] = field(default_factory=lambda: iter(()))
+
+
 def validation_message(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
@@ -94,7 +102,9 @@ class ToolGateway:
         approval_ttl_seconds: int = 600,
         log_tail_max: int = 1000,
         compose_dirs: Sequence[Path] = (),
+        follow_limits: tuple[int, int] = (3600, 100_000),
     ) -> None:
+        """`follow_limits`: a followed log stream's most seconds and lines."""
         managers = dict(docker) if isinstance(docker, Mapping) else {docker.host: docker}
         self.managers: dict[str, EngineClient] = managers
         self.default_host = next(iter(managers))
@@ -111,6 +121,7 @@ class ToolGateway:
             for name, manager in managers.items()
         }
         self._swarm_hosts: list[str] | None = None
+        self.follow_limits = follow_limits
         # Who the requester is *now* (role changed, user disabled, bot token revoked); set by
         # the API from its accounts. None: trust the role recorded with the request.
         self.current_role: Callable[[str], Role | None] | None = None
@@ -272,6 +283,40 @@ class ToolGateway:
                 approval=approval.public(), call_id=call_id, preview=plan.preview(),
             )  # fmt: skip
         return self._execute(self.ctx_for(audit["host"]), actor, spec, args, norm, plan, audit)
+
+    def follow_logs(self, actor: Actor, raw_args: dict[str, Any]) -> FollowedLogs:
+        """`container_logs` streamed, for callers that can show lines as they come (CLI, SSE):
+        checked and audited like the same read through `call`, then the engine's follow
+        stream handed back, bounded by `seconds` and the tail cap."""
+        tool = "container_logs"
+        audit: dict[str, Any] = {"host": self.default_host, "thread_id": None, "call_id": None}
+        prepared = self._prepare(actor, tool, {**raw_args, "follow": True}, audit)
+        if isinstance(prepared, CallOutcome):
+            return FollowedLogs(prepared)
+        spec, args, norm, risk, plan = prepared
+        if plan is None or not isinstance(args, ContainerLogsInput):  # one container, one host
+            raise InvalidArguments("following logs needs one container on one host")
+        decision = self.policy.decide(actor, tool, risk, plan, private=spec.private)
+        if decision.verdict is not Verdict.ALLOW:
+            reason = decision.reason or "following logs is not allowed for this role"
+            return FollowedLogs(self._settle("denied", actor, tool, norm, audit, reason))
+        ctx = self.ctx_for(audit["host"])
+        target = plan.targets[0]
+        seconds_max, lines_max = self.follow_limits
+        try:
+            lines = ctx.docker.follow_logs(
+                target.id, min(args.tail, ctx.log_tail_max), args.since, args.grep,
+                seconds=min(args.seconds, seconds_max), max_lines=lines_max,
+            )  # fmt: skip
+        except DockerDeployerError as exc:
+            return FollowedLogs(
+                self._settle_error("failed", actor, tool, norm, audit, exc, read=True)
+            )
+        outcome = self._settle(
+            "executed", actor, tool, norm, audit, f"following {target.name}", read=True,
+            result={"container": target.name, "seconds": min(args.seconds, seconds_max)},
+        )  # fmt: skip
+        return FollowedLogs(outcome, lines)
 
     def _prepare(
         self, actor: Actor, tool: str, raw_args: dict[str, Any], audit: dict[str, Any]

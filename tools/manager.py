@@ -13,7 +13,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from tools.errors import (
 from tools.guard.allowlist import Checker, Violation, canonical_roots
 from tools.guard.boundary import GuardedAPIClient, existing_container_violations
 from tools.guard.engine_proxy import filtering_socket
+from tools.logstream import bounded_lines
 from tools.schemas import (
     ContainerDetail,
     ContainerSummary,
@@ -67,6 +68,8 @@ def cli_env(docker_host: str) -> dict[str, str]:
     env = {key: os.environ[key] for key in CLI_ENV if key in os.environ}
     env["DOCKER_HOST"] = docker_host
     return env
+
+
 _SECRET_KEY = re.compile(r"(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE)", re.IGNORECASE)
 
 
@@ -245,9 +248,9 @@ class DockerManager:
         records.sort(key=lambda r: r.name)
         return [r.summary(self.host) for r in records]
 
-    def resolve_container(self, ref: str, records: list[ContainerRecord] | None = None) -> (
-        ContainerRecord
-    ):
+    def resolve_container(
+        self, ref: str, records: list[ContainerRecord] | None = None
+    ) -> ContainerRecord:
         """Name, full ID or unique ID prefix -> the container; else 'did you mean'."""
         records = records if records is not None else self.container_records(all=True)
         ref = ref.lstrip("/")
@@ -332,6 +335,32 @@ class DockerManager:
         capped, truncated = cap_text("\n".join(lines), self.output_bytes_max)
         return capped, len(lines), truncated
 
+    def follow_logs(
+        self,
+        container_id: str,
+        tail: int,
+        since: str | None,
+        grep: str | None,
+        *,
+        seconds: float,
+        max_lines: int,
+    ) -> Iterator[str]:
+        """The last `tail` lines, then new ones as they are written, bounded (see logstream).
+        The stream is opened here, so an unknown container fails before the first line."""
+        since_epoch = parse_since(since)
+        stream = self.call(
+            lambda: self.engine.api.logs(
+                container_id, stdout=True, stderr=True, stream=True, follow=True, tail=tail,
+                since=since_epoch,
+            )
+        )  # fmt: skip
+        lines = bounded_lines(stream, grep=grep, seconds=seconds, max_lines=max_lines)
+        return self._translated(lines)
+
+    def _translated(self, lines: Iterator[str]) -> Iterator[str]:
+        with engine_errors(self.engine.host):
+            yield from lines
+
     def stats(self, container_id: str, name: str) -> StatsResult:
         raw = self.call(lambda: self.engine.api.stats(container_id, stream=False))
         return stats_from_api(name, raw)
@@ -409,9 +438,9 @@ class DockerManager:
 
     # --- images, networks, volumes, system ------------------------------------------------------
 
-    def image_records(self, name: str | None = None, dangling: bool | None = None) -> (
-        list[dict[str, Any]]
-    ):
+    def image_records(
+        self, name: str | None = None, dangling: bool | None = None
+    ) -> list[dict[str, Any]]:
         filters = {"dangling": True} if dangling else None
         return list(self.call(lambda: self.engine.api.images(name=name, filters=filters)))
 
@@ -528,9 +557,9 @@ class DockerManager:
             or {}
         )
 
-    def rollback_service(self, service_id: str, spec: dict[str, Any], version: int) -> (
-        dict[str, Any]
-    ):
+    def rollback_service(
+        self, service_id: str, spec: dict[str, Any], version: int
+    ) -> dict[str, Any]:
         """What `docker service rollback` sends (the SDK has no call for it): the current spec,
         which the engine ignores, with `rollback=previous`."""
         api = self.engine.api
@@ -601,9 +630,7 @@ class DockerManager:
             if not i.get("Containers")
         )
         sizes = [int(c.get("SizeRw") or 0) for c in containers]
-        stopped = sum(
-            int(c.get("SizeRw") or 0) for c in containers if c.get("State") != "running"
-        )
+        stopped = sum(int(c.get("SizeRw") or 0) for c in containers if c.get("State") != "running")
         volume_sizes = [int((v.get("UsageData") or {}).get("Size") or 0) for v in volumes]
         unused_volumes = sum(
             int((v.get("UsageData") or {}).get("Size") or 0)
@@ -705,9 +732,7 @@ def stats_from_api(name: str, raw: dict[str, Any]) -> StatsResult:
     )
 
 
-def wait_for_state(manager: EngineClient, container_id: str, wanted: str, seconds: float) -> (
-    str
-):
+def wait_for_state(manager: EngineClient, container_id: str, wanted: str, seconds: float) -> str:
     """Poll until the container reaches `wanted` or time runs out; return the last state."""
     deadline = time.monotonic() + seconds
     state = manager.state_of(container_id)

@@ -64,11 +64,11 @@ class ContainerInput(ToolInput):
 
 
 class ListContainersInput(ToolInput):
-    status: Literal["running", "all", "exited", "created", "paused", "restarting", "dead"] = (
-        Field(default="running", description="Which containers; 'all' includes stopped ones.")
+    status: Literal["running", "all", "exited", "created", "paused", "restarting", "dead"] = Field(
+        default="running", description="Which containers; 'all' includes stopped ones."
     )
-    condition: Literal["unhealthy", "restarting", "exited_nonzero", "never_started"] | None = (
-        Field(default=None, description="Only containers in this condition (any status).")
+    condition: Literal["unhealthy", "restarting", "exited_nonzero", "never_started"] | None = Field(
+        default=None, description="Only containers in this condition (any status)."
     )
     name: str | None = Field(default=None, max_length=255, description="Name contains this.")
     label: str | None = Field(default=None, max_length=512, description="'key' or 'key=value'.")
@@ -79,6 +79,12 @@ class InspectContainerInput(ContainerInput):
     pass
 
 
+# Following logs: a stream (CLI, SSE) may run for up to an hour; a tool answer (agent, MCP)
+# holds a turn, so it waits much less.
+FOLLOW_SECONDS_MAX = 3600
+FOLLOW_SECONDS_IN_ANSWER = 30
+
+
 class ContainerLogsInput(ContainerInput):
     tail: int = Field(default=100, ge=1, le=10_000, description="Last N lines.")
     since: Annotated[str | None, AfterValidator(check_since)] = Field(
@@ -86,6 +92,17 @@ class ContainerLogsInput(ContainerInput):
     )
     grep: str | None = Field(
         default=None, max_length=200, description="Keep lines containing this (case-insensitive)."
+    )
+    follow: bool = Field(
+        default=False,
+        description="Also wait for new lines, for `seconds` or until the container stops.",
+    )
+    seconds: int = Field(
+        default=10,
+        ge=1,
+        le=FOLLOW_SECONDS_MAX,
+        description=f"With follow: how long to wait (a chat answer waits at most "
+        f"{FOLLOW_SECONDS_IN_ANSWER} s; a stream up to {FOLLOW_SECONDS_MAX}).",
     )
 
 

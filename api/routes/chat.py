@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ from api.schemas import (
     ThreadSummaryPublic,
     error_responses,
 )
+from api.sse import SSE_RESPONSE, event_stream, sse
 from tools.approvals import redact_public
 from tools.errors import DockerDeployerError, ErrorCode
 from tools.guard.policy import Actor
@@ -40,19 +40,10 @@ def _redacted(turn: Any, actor: Actor) -> Any:
     return turn
 
 
-def _sse(event: str, data: Any) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
-
-
 @router.post(
     "/chat/stream",
     response_class=StreamingResponse,
-    responses={
-        200: {
-            "description": "Server-Sent Events, one JSON object per `data:` line.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-        }
-    },
+    responses=SSE_RESPONSE,
 )
 def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
     """Events: `thread` (its id, first), `token` (reply text as it comes), `tool_call`,
@@ -72,19 +63,17 @@ def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) ->
     def events() -> Iterator[str]:
         try:
             if first is not None:
-                yield _sse(*_event(*first))
+                yield sse(*_event(*first))
             for event, data in turn:
-                yield _sse(*_event(event, data))
+                yield sse(*_event(event, data))
         except DockerDeployerError as exc:
-            yield _sse("error", {"detail": exc.message, "code": exc.code})
+            yield sse("error", {"detail": exc.message, "code": exc.code})
         except Exception:  # the stream has started: say so in-band rather than drop it
             log.exception("chat stream failed")
             detail = "internal error; it has been logged"
-            yield _sse("error", {"detail": detail, "code": ErrorCode.INTERNAL})
+            yield sse("error", {"detail": detail, "code": ErrorCode.INTERNAL})
 
-    return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return event_stream(events())
 
 
 @router.get("/threads", response_model=list[ThreadSummaryPublic])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
@@ -15,7 +16,15 @@ from api.schemas import (
     ContainerActionCreate,
     error_responses,
 )
-from tools.schemas import ContainerDetail, ContainerSummary, LogsResult, StatsResult
+from api.sse import event_stream, sse
+from tools.errors import DockerDeployerError
+from tools.schemas import (
+    FOLLOW_SECONDS_MAX,
+    ContainerDetail,
+    ContainerSummary,
+    LogsResult,
+    StatsResult,
+)
 
 router = APIRouter(
     prefix="/containers", tags=["containers"], responses=error_responses(401, 404, 422, 503)
@@ -41,7 +50,11 @@ def inspect_container(ref: str, actor: CurrentActor, services: ServicesDep) -> A
     return read_result(services.gateway.call(actor, "inspect_container", {"container": ref}))
 
 
-@router.get("/{ref}/logs", response_model=LogsResult)
+@router.get(
+    "/{ref}/logs",
+    response_model=LogsResult,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}},
+)
 def container_logs(
     ref: str,
     actor: CurrentActor,
@@ -49,13 +62,33 @@ def container_logs(
     tail: Annotated[int, Query(ge=1, le=10_000)] = 100,
     since: Annotated[str | None, Query(max_length=40)] = None,
     grep: Annotated[str | None, Query(max_length=200)] = None,
+    follow: bool = False,
+    seconds: Annotated[int, Query(ge=1, le=FOLLOW_SECONDS_MAX)] = 60,
 ) -> Any:
+    """The last `tail` lines as JSON; with `follow=true`, Server-Sent Events instead: `line`
+    (`{"text"}`) for each line as the container writes it, then `end` (`{"lines"}`) after
+    `seconds`, at the tail cap, or when the container stops."""
     args: dict[str, Any] = {"container": ref, "tail": tail}
     if since:
         args["since"] = since
     if grep:
         args["grep"] = grep
-    return read_result(services.gateway.call(actor, "container_logs", args))
+    if not follow:
+        return read_result(services.gateway.call(actor, "container_logs", args))
+    followed = services.gateway.follow_logs(actor, {**args, "seconds": seconds})
+    read_result(followed.outcome)  # refused or unknown: its own status, before any event
+
+    def events() -> Iterator[str]:
+        sent = 0
+        try:
+            for line in followed.lines:
+                sent += 1
+                yield sse("line", {"text": line})
+        except DockerDeployerError as exc:
+            yield sse("error", {"detail": exc.message, "code": exc.code})
+        yield sse("end", {"lines": sent})
+
+    return event_stream(events())
 
 
 @router.get("/{ref}/stats", response_model=StatsResult)

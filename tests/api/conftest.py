@@ -37,7 +37,11 @@ def api_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def api_settings(api_home: Path, database_factory: Any) -> Settings:
-    return Settings(home=api_home, database_url=database_factory(), _env_file=None)
+    # A short follow cap: a fuzzed ref that happens to match a running container's ID prefix
+    # must not hold the run for an hour.
+    return Settings(
+        home=api_home, database_url=database_factory(), follow_seconds_max=5, _env_file=None
+    )
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,20 @@ class MemoryEngine:
         lines = [line for line in lines if not grep or grep.lower() in line.lower()]
         return "\n".join(lines), len(lines), False
 
+    def follow_logs(
+        self,
+        container_id: str,
+        tail: int,
+        since: str | None,
+        grep: str | None,
+        *,
+        seconds: float,
+        max_lines: int,
+    ) -> Iterator[str]:
+        """What a stopped container's follow stream gives: its last lines, then the end."""
+        text, _, _ = self.logs(container_id, tail, since, grep)
+        return iter(text.splitlines()[:max_lines])
+
     def _act(self, verb: str, container_id: str, state: str) -> None:
         container = self._get(container_id)
         if verb in ("start", "restart"):
@@ -202,9 +217,9 @@ class MemoryEngine:
         self.start(container_id)
         return container_id
 
-    def image_records(self, name: str | None = None, dangling: bool | None = None) -> (
-        list[dict[str, Any]]
-    ):
+    def image_records(
+        self, name: str | None = None, dangling: bool | None = None
+    ) -> list[dict[str, Any]]:
         return [{"Id": f"sha256:{i}", "RepoTags": [i], "Size": 1, "Created": 0}
                 for i in sorted(self.images) if not name or i.startswith(name)]  # fmt: skip
 
@@ -252,4 +267,3 @@ class MemoryEngine:
     def __getattr__(self, name: str) -> Any:
         """Anything else the protocol has is not needed by the unit tests; say so loudly."""
         raise AttributeError(f"MemoryEngine has no {name}: use an integration test for it")
-

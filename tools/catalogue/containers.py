@@ -11,9 +11,10 @@ from tools.catalogue import ToolContext, tool
 from tools.errors import Conflict, DockerDeployerError, ImageNotFound, InvalidArguments
 from tools.guard.policy import Risk
 from tools.labels import COMPOSE_PROJECT
-from tools.manager import ContainerRecord, redact_env, wait_for_state
+from tools.manager import ContainerRecord, cap_text, redact_env, wait_for_state
 from tools.plan import ActionPlan, Target
 from tools.schemas import (
+    FOLLOW_SECONDS_IN_ANSWER,
     ActionResult,
     ContainerDetail,
     ContainerLogsInput,
@@ -127,8 +128,17 @@ def container_logs(ctx: ToolContext, args: ContainerLogsInput, plan: ActionPlan)
     """Recent log lines of a container (stdout and stderr), optionally filtered."""
     target = _target(plan)
     tail = min(args.tail, ctx.log_tail_max)
-    text, lines, truncated = ctx.docker.logs(target.id, tail, args.since, args.grep)
-    return LogsResult(container=target.name, lines=lines, truncated=truncated, text=text)
+    if not args.follow:
+        text, lines, truncated = ctx.docker.logs(target.id, tail, args.since, args.grep)
+        return LogsResult(container=target.name, lines=lines, truncated=truncated, text=text)
+    seconds = min(args.seconds, FOLLOW_SECONDS_IN_ANSWER)
+    found = list(
+        ctx.docker.follow_logs(
+            target.id, tail, args.since, args.grep, seconds=seconds, max_lines=ctx.log_tail_max
+        )
+    )
+    text, truncated = cap_text("\n".join(found), ctx.docker.output_bytes_max)
+    return LogsResult(container=target.name, lines=len(found), truncated=truncated, text=text)
 
 
 def _plan_stats(ctx: ToolContext, args: ContainerStatsInput) -> ActionPlan:
