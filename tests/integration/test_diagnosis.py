@@ -79,6 +79,26 @@ def test_a_command_that_does_not_exist(gateway, make_container, viewer):
     assert found["exit_code"] == 127 and "not found" in found["likely_cause"]
 
 
+@pytest.mark.parametrize("program", ["appserver", "image-sync"])
+def test_a_command_the_engine_could_not_start(gateway, make_container, viewer, program):
+    # `docker run IMAGE appserver`: the engine refuses the start, exit 127, and the container
+    # stays "created" with the error; it is not "never started", and starting it again would
+    # fail the same way. A program whose name has "image" in it is not a missing image.
+    container = make_container(f"e127-{program}", command=[program, "--port", "80"],
+                               start=False)  # fmt: skip
+    with pytest.raises(docker.errors.APIError):
+        container.start()
+    found = diagnose(gateway, viewer, container.name)
+    assert found["state"] == "created" and found["exit_code"] == 127
+    assert found["likely_cause"] == "its command was not found in the image (exit 127)"
+    assert (
+        "state: created, exit code 127 (the command was not found in the image)"
+        in found["evidence"]
+    )
+    assert any(program in line and "not found" in line for line in found["evidence"])
+    assert found["suggested_call"] is None
+
+
 def test_a_port_already_taken(gateway, make_container, viewer, docker_client):
     port = free_port()
     make_container("holder", ports={"8080/tcp": ("127.0.0.1", port)})

@@ -112,8 +112,12 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
     health, probes = _health(state)
     limit = int(host_config.get("Memory") or 0)
     engine_error = str(state.get("Error") or "").strip()
+    lowered = engine_error.lower()
+    # A start the engine refused (`docker run` of a command the image lacks, a port in use)
+    # leaves the container "created", with the exit code docker run reports and the error.
+    failed_start = status == "created" and bool(engine_error)
     errors = [line.strip()[:300] for line in logs.splitlines() if ERROR_LINE.search(line)][-8:]
-    ended = status in ("exited", "dead", "restarting")
+    ended = status in ("exited", "dead", "restarting") or failed_start
     exit_text = f", exit code {code} ({exit_meaning(code)})" if ended else ""
     evidence = [f"state: {status}{exit_text}"]
     if restarts:
@@ -136,8 +140,8 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
                          or "address already in use" in engine_error):  # fmt: skip
         cause = "its host port is already taken by another container or process"
         fix = "free the port, or run it again publishing another host port"
-    elif "no such image" in engine_error.lower() or "not found" in engine_error.lower() and (
-        "image" in engine_error.lower()
+    elif "no such image" in lowered or (
+        "image" in lowered and "not found" in lowered and "executable file" not in lowered
     ):
         cause = "its image is missing on this host"
         fix = "pull the image (pull_image), then start it again"
@@ -152,12 +156,15 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
         cause = "its health check keeps failing" + (f" ({probes[-1]})" if probes else "")
         fix = "look at what the health check tests; restarting may help if it is stuck"
         call = restart
-    elif status in ("exited", "dead") and code == 127:
+    elif (status in ("exited", "dead") or failed_start) and code == 127:
         cause = "its command was not found in the image (exit 127)"
         fix = "run it with a command that exists in the image"
-    elif status in ("exited", "dead") and code == 126:
+    elif (status in ("exited", "dead") or failed_start) and code == 126:
         cause = "its command could not be executed (exit 126: not executable or no permission)"
         fix = "check the command and its file permissions"
+    elif failed_start:
+        cause = f"the engine could not start it: {engine_error[:300]}"
+        fix = "fix what the engine reports, then start it again"
     elif status in ("exited", "dead") and code not in (None, 0):
         cause = f"it exited with code {code}: {exit_meaning(code)}"
         fix = "read the error lines below; start it again once the cause is fixed"
