@@ -104,6 +104,12 @@ def main() -> int:
     if options.failures:
         for case, plan in failures:
             print(f"FAIL [{case.category}] {case.text!r}: got {plan}")
+        for name, batch in BATCHES.items():
+            for case in batch:
+                plan = plan_for(case)
+                if not correct(case, plan):
+                    mark = "HARMFUL" if harmful(case, plan) else "FAIL"
+                    print(f"{name} {mark} [{case.category}] {case.text!r}: got {plan}")
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from agent.planner import ContainerBrief, PlannedCall, replies
 from agent.planner import lexicon as lx
-from agent.planner.run_options import run_spec
+from agent.planner.run_options import RunSpec, run_spec
 from agent.planner.selection import Clarify, PlanContext, Unsupported, names_container, select
 from agent.planner.slots import choose_image, image_refs
 from agent.planner.targets import image_base, is_candidate, match_word, name_parts, target_words
@@ -90,6 +90,16 @@ def run(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     spec = run_spec(clause, ctx.images, fallback_image=ctx.last_image)
     if spec.image_token is None:
         raise Clarify("Which image should I run? For example: deploy nginx on port 8080.")
+    if any(source in lx.CURRENT_FOLDER_WORDS for source in spec.args.get("volumes", {})):
+        raise Clarify(lx.ASK_ABSOLUTE_PATH)  # "-v $(pwd):/app"
+    unclear = _unclear_words(spec)
+    if unclear:
+        # a container started without what was asked of it is a change nobody asked for
+        raise Clarify(
+            f"I'm not sure what {replies.join([repr(w) for w in unclear], 'and')} should set "
+            f"on the new {spec.image_token} container. Could you say it as an option, for "
+            "example -e KEY=value, -p 8080:80 or -v /srv/data:/data?"
+        )
     choice = choose_image(spec.image_token, ctx.images, prefer_local=True)
     if choice.ref is None:
         raise Clarify(f"Which image: {replies.join(choice.options, 'or')}?")
@@ -103,6 +113,22 @@ def run(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
         ctx.unnamed_runs[name] = args
     ctx.add_planned(ContainerBrief(name=name, image=choice.ref, state="running"))
     return [PlannedCall("run_container", args)]
+
+
+def _unclear_words(spec: RunSpec) -> list[str]:
+    """Words of a run clause that no option took and that say something: not fillers, not the
+    option words themselves ("port", "-p"), not a role ("a redis cache")."""
+    rest = spec.rest
+    ports = {str(inside) for inside in spec.args.get("ports", {}).values()}
+    return [
+        token.raw
+        for token in rest
+        if not rest.used(token)
+        and token.kind == "word"
+        and token.norm not in lx.RUN_OPTION_WORDS
+        and token.norm not in lx.TARGET_SYNONYMS
+        and token.norm not in ports  # "port 8080 mapped to 80": said again
+    ]
 
 
 def _not_a_container_name(image: str, ctx: PlanContext) -> None:
@@ -231,7 +257,8 @@ def prune(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
         kinds.add("images")
     if "networks" in said:
         kinds.add("networks")
-    everything = any(t.kind == "quant" for t in clause)
+    # "prune everything"; but "nuke all the dangling images" is every dangling image only
+    everything = any(t.kind == "quant" for t in clause) and not kinds
     if everything or not kinds:
         return [PlannedCall("prune", {})]
     skipped = {k: False for k in ("containers", "images", "networks") if k not in kinds}

@@ -33,6 +33,7 @@ class RunSpec:
     image_index: int = -1
     image_known: bool = False  # a well-known, local or tagged image, not just any word
     signals: int = 0  # how many run-only options were found (ports, env, mounts, ...)
+    rest: Clause = field(default_factory=Clause)  # the clause with every word above taken
 
 
 def run_spec(
@@ -66,12 +67,21 @@ def run_spec(
         if not host_ports:
             host_ports, clause = _bare_port_after(clause, spec.image_index)
             spec.signals += len(host_ports)
+    if spec.image_token:
+        # "a mysql with root password pw on its standard port": what the image itself defines
+        standard, clause = _standard_port(clause, spec.image_token)
+        host_ports += standard
+        settings, clause = _image_settings(clause, spec.image_token)
+        if settings:
+            args["env"] = {**settings, **args.get("env", {})}
+        spec.signals += len(standard) + len(settings)
     if not host_ports and spec.image_token:
         host_ports, clause = _left_over_ports(clause)
         spec.signals += len(host_ports)
     if host_ports:
         args["ports"] = _fill_container_ports(host_ports, spec.image_token or "")
     spec.signals += sum(t.norm in lx.IGNORED_RUN_FLAGS for t in clause)
+    spec.rest = clause.take(*(t for t in clause if t.norm in lx.IGNORED_RUN_FLAGS))
     return spec
 
 
@@ -90,6 +100,47 @@ def _image_to_run(
             tag = tag or "latest"
         return (i, with_tag(token.norm, tag)), clause
     return None, clause
+
+
+def _standard_port(clause: Clause, image: str) -> tuple[list[tuple[str, str | None]], Clause]:
+    """'on its standard port': the image's well-known port on the same host port. An image
+    without one keeps the words, so the run is asked about rather than guessed."""
+    port = lx.WELL_KNOWN_PORTS.get(image_base(image))
+    for i, token in enumerate(clause):
+        if port is None or clause.used(token) or token.norm not in lx.STANDARD_PORT_WORDS:
+            continue
+        lead = [j for j in range(max(0, i - 2), i) if clause[j].norm in lx.STANDARD_PORT_LEAD]
+        return [(port, port)], clause.take_at(i, *lead)
+    return [], clause
+
+
+def _image_settings(clause: Clause, image: str) -> tuple[dict[str, str], Clause]:
+    """'postgres with database shop and password x': the variables the image reads them from
+    (POSTGRES_DB, POSTGRES_PASSWORD). A setting the image has no variable for stays unused."""
+    variables = lx.IMAGE_SETTINGS.get(image_base(image), {})
+    found: dict[str, str] = {}
+    env: dict[str, str] = {}
+    for i, token in enumerate(clause):
+        setting = lx.SETTING_NAMES.get(token.norm)
+        if clause.used(token) or token.quoted or setting not in variables:
+            continue
+        # the value is the next word, past "is"/"=" only: "database named maindb on port 5432"
+        # has none (the name and the port took the words after it)
+        j = i + 1
+        while j < len(clause) and clause[j].norm in lx.SETTING_VALUE_SKIP:
+            j += 1
+        if j >= len(clause) or clause.used(clause[j]):
+            continue
+        if not (clause[j].quoted or clause[j].kind in ("word", "stop")):
+            continue
+        found[setting] = clause[j].raw
+        clause = clause.take_at(i, j)
+    for setting, value in found.items():
+        # "user bob and password pw": the password is bob's, not the administrator's
+        if setting == lx.PASSWORD_SETTING and lx.USER_SETTING in found:
+            setting = lx.USER_PASSWORD_SETTING if lx.USER_PASSWORD_SETTING in variables else setting
+        env[variables[setting]] = value
+    return env, clause
 
 
 def _restart_policy(clause: Clause, args: dict[str, Any]) -> Clause:
@@ -158,6 +209,22 @@ def _volumes(clause: Clause, args: dict[str, Any]) -> Clause:
             if i > 0 and clause[i - 1].norm in lx.MOUNT_CUES:
                 clause = clause.take_at(i - 1)
             continue
+        if _is_path(token.raw):
+            # "/srv/site mounted at /usr/share/nginx/html": the source first, then how it goes in
+            said = next_unused(clause, i + 1)
+            join_i = next_unused(clause, said + 1) if said > 0 else -1
+            target_i = next_unused(clause, join_i + 1, lx.MOUNT_TARGET_SKIP) if join_i > 0 else -1
+            if (
+                target_i > 0
+                and clause[said].norm in lx.MOUNTED_WORDS
+                and clause[join_i].norm in lx.MOUNT_JOINS
+                and clause[target_i].raw.startswith("/")
+            ):
+                volumes[token.raw] = clause[target_i].raw
+                clause = clause.take_at(i, said, join_i, target_i)
+                if i > 0 and clause[i - 1].norm in lx.MOUNT_CUES:
+                    clause = clause.take_at(i - 1)
+                continue
         if token.norm in lx.MOUNT_MARKERS:
             source_i = next_unused(clause, i + 1, lx.MOUNT_SOURCE_SKIP)
             if source_i < 0 or clause[source_i].kind in ("conj", "break", "verb"):
@@ -187,6 +254,10 @@ def _volumes(clause: Clause, args: dict[str, Any]) -> Clause:
                 clause = clause.take_at(i)
         args["volumes"] = volumes
     return clause
+
+
+def _is_path(raw: str) -> bool:
+    return raw.startswith(("/", "./", "../", "~/")) and len(raw) > 1
 
 
 def _network(clause: Clause, args: dict[str, Any]) -> Clause:

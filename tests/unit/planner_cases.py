@@ -553,6 +553,8 @@ CASES: list[Case] = [
              env={"WORDPRESS_DB_HOST": "shop-db-1"})),
     Case("run", "deploy a postgres 16 database named maindb on port 5432", "shop", "calls",
          one("run_container", image="postgres:16", name="maindb", ports={"5432": "5432"})),
+    Case("run", "deploy postgres with password secret", "shop", "calls",
+         one("run_container", image="postgres", env={"POSTGRES_PASSWORD": "secret"})),
     # --- passed to the guard as asked: refusing is not the planner's job ---------------------
     Case("guarded", "run a privileged container from alpine", "shop", "calls",
          one("run_container", image="alpine", privileged=True)),
@@ -1660,16 +1662,10 @@ BATCH_1: list[Case] = [
 ]
 # fmt: on
 
-# Batch-1 rows the planner does not handle yet (well-known images' variables and ports, a
-# "SRC mounted at DST" mount, questions answered by a command, "is the stack up?", "three
-# instances", "the last 3 containers"): kept as strict known gaps below, so a fix shows up.
+# Batch-1 rows the planner does not handle yet (questions answered by a command, "is the stack
+# up?", "three instances", "the last 3 containers"): kept as strict known gaps below, so a fix
+# shows up.
 _BATCH_1_GAPS = {
-    "a mysql with root password hunter2 on its standard port",
-    "run mariadb with root password pw on the default port",
-    "spin up redis on its usual port",
-    "run mongo with user admin and password s3cret",
-    "postgres with database shop and password x",
-    "run nginx with /srv/site mounted at /usr/share/nginx/html",
     "how full is the disk in worker",
     "list the files under /etc on the api",
     "what processes are running inside the db",
@@ -1846,6 +1842,33 @@ BATCH_2: list[Case] = [
 ]
 # fmt: on
 BATCHES["batch2"] = BATCH_2
+# Batch-2 rows still failing after the fixes: strict known gaps, so a fix shows up.
+_BATCH_2_GAPS = {
+    "worker crashed again, what happened?",
+    "why won't pg start?",
+    "whats wrong with the cache",
+    "the redis container keeps dying, can you look into it",
+    "anything crash looping?",
+    "give me a health check of everything",
+    "top 5 containers by cpu",
+    "sort containers by memory usage",
+    "how big are my volumes",
+    "what os is the worker running",
+    "what's in /var/log on the api",
+    "check disk space inside the db",
+    "print /etc/resolv.conf from web",
+    "what's the status of the stack",
+    "is this docker running in swarm mode",
+    "show web logs and keep following",
+    "start the 2 stopped containers",
+    "stop the container I just started",
+    "restart the thing that crashed",
+    "docker ps --filter status=exited",
+    "docker stats --no-stream",
+    "lsit unhealty containers",
+    "would you mind stopping the worker?",
+}
+CASES += [case for case in BATCH_2 if case.text not in _BATCH_2_GAPS]
 
 
 def harmful(case: Case, plan: object) -> bool:
@@ -1878,9 +1901,6 @@ KNOWN_GAPS: list[Case] = [
     # an unquoted command after the image
     Case("run", "run -it ubuntu bash", "shop", "calls",
          one("run_container", image="ubuntu", command="bash")),
-    # image-specific knowledge: which variable holds the password
-    Case("run", "deploy postgres with password secret", "shop", "calls",
-         one("run_container", image="postgres", env={"POSTGRES_PASSWORD": "secret"})),
     # list_containers has no port filter; the list (with ports) is the honest answer
     Case("list", "what's listening on port 8080?", "shop", "calls", one("list_containers")),
     # two kinds in one clause (a project and a Swarm service): asked back, not both planned
@@ -1893,3 +1913,4 @@ KNOWN_GAPS: list[Case] = [
 ]
 # fmt: on
 KNOWN_GAPS += [case for case in BATCH_1 if case.text in _BATCH_1_GAPS]
+KNOWN_GAPS += [case for case in BATCH_2 if case.text in _BATCH_2_GAPS]

@@ -47,6 +47,8 @@ MOUNT_MARKERS = words("mount mounting volume -v --volume bind")
 MOUNT_SOURCE_SKIP = words("a the my volume named called dir directory folder path host")
 MOUNT_JOINS = words("at to on into in as onto under -> mounted")
 MOUNT_TARGET_SKIP = words("the container path")
+# "/srv/site mounted at /usr/share/nginx/html": said after the source, before the join.
+MOUNTED_WORDS = words("mounted mapped bound")
 READ_ONLY_WORDS = words("read-only readonly ro")
 DOCKER_SOCKET_WORDS = words("docker-socket")
 
@@ -105,10 +107,15 @@ COMMAND_CUES = words("command cmd running")
 AUTO_REMOVE_WORDS = words("--rm")
 AUTO_REMOVE = "removing a container automatically when it exits (--rm)"
 # "the current folder": the server cannot see the user's folder; ask for an absolute path.
-CURRENT_FOLDER_WORDS = words("cwd . ./")
+CURRENT_FOLDER_WORDS = words("cwd . ./ $pwd ${pwd}")
 ASK_ABSOLUTE_PATH = (
     "Which host folder should I mount? Give its absolute path on the Docker host (for example "
     "/srv/site): I can't see the folder you are in."
+)
+# The words that introduce options, left over once the option is read: never unclear.
+RUN_OPTION_WORDS = words(
+    "port ports -p --publish publish publishing mapped mapping map mount mounted mounting bind "
+    "volume volumes -v --volume detach"
 )
 IGNORED_RUN_FLAGS = words(
     "-d --detach -it -i -t -ti detached daemon daemonized --interactive --tty"
