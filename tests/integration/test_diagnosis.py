@@ -107,6 +107,9 @@ def test_a_port_already_taken(gateway, make_container, viewer, docker_client):
         taker.start()
     found = diagnose(gateway, viewer, taker.name)
     assert "port is already taken" in found["likely_cause"]
+    # the engine's exit code for a refused start is not the process's (it never ran)
+    assert found["evidence"][0].startswith("state: created, exit code ")
+    assert found["evidence"][0].endswith("(the engine could not start it)")
 
 
 def test_find_problems_names_each_container_in_trouble_and_only_those(

@@ -117,8 +117,11 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
     # leaves the container "created", with the exit code docker run reports and the error.
     failed_start = status == "created" and bool(engine_error)
     errors = [line.strip()[:300] for line in logs.splitlines() if ERROR_LINE.search(line)][-8:]
-    ended = status in ("exited", "dead", "restarting") or failed_start
+    ended = status in ("exited", "dead", "restarting")
     exit_text = f", exit code {code} ({exit_meaning(code)})" if ended else ""
+    if failed_start:  # the engine's code for its own failure: 126/127 as usual, else generic
+        meaning = exit_meaning(code) if code in (126, 127) else "the engine could not start it"
+        exit_text = f", exit code {code} ({meaning})"
     evidence = [f"state: {status}{exit_text}"]
     if restarts:
         evidence.append(f"restarted {restarts} times (restart policy {policy})")
