@@ -35,6 +35,7 @@ from tools.guard.allowlist import Checker, Violation, canonical_roots
 from tools.guard.boundary import GuardedAPIClient, existing_container_violations
 from tools.guard.engine_proxy import filtering_socket
 from tools.logstream import bounded_lines
+from tools.progress import follow_pull
 from tools.schemas import (
     ContainerDetail,
     ContainerSummary,
@@ -466,7 +467,11 @@ class DockerManager:
     def pull(self, image: str) -> dict[str, Any]:
         repository, tag = split_image(image)
         try:
-            self.call(lambda: self.engine.api.pull(repository, tag=tag))
+            events = self.call(
+                lambda: self.engine.api.pull(repository, tag=tag, stream=True, decode=True)
+            )
+            with engine_errors(self.engine.host):
+                follow_pull(image, events)
         except DockerDeployerError as exc:  # the registry's words alone do not name the image
             raise type(exc)(f"pulling {image} failed: {exc.message}") from exc
         return self.inspect_image(image)

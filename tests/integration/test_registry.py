@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import RUN_ID, TEST_IMAGE, unique
 from tests.integration.conftest import approved, free_port
+from tools.progress import watching
 
 pytestmark = pytest.mark.integration
 
@@ -78,10 +79,16 @@ def test_deploy_pulls_a_missing_image_from_the_registry_then_runs(
     cleanup_names.append(name)
     args = {"image": ref, "name": name, "command": ["sh", "-c", "sleep 600"],
             "labels": {"ddtest.run": RUN_ID}}  # fmt: skip
-    outcome = approved(gateway, admin, "run_container", args)
+    seen: list[dict] = []
+    with watching(seen.append):  # what an SSE stream or the console shows while it pulls
+        outcome = approved(gateway, admin, "run_container", args)
     try:
         assert outcome.status == "executed", outcome.message
         assert outcome.message.startswith(f"pulled {ref}")
+        pulls = [e for e in seen if e["kind"] == "pull" and e["image"] == ref]
+        # (its layers are the test image's, already here: no byte counts to report)
+        assert pulls[0]["status"].startswith("Pulling from"), pulls
+        assert "Downloaded newer image" in pulls[-1]["status"]
         info = docker_client.api.inspect_container(name)
         assert info["State"]["Running"] and info["Config"]["Image"] == ref
     finally:
