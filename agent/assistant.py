@@ -1,7 +1,8 @@
 """The Assistant: one chat turn in, a reply plus tool calls and pending approvals out.
 
 Approvals are decided in the gateway (which runs the approved call exactly once); resuming the
-paused agent then hands each paused tool its recorded outcome, so the model can report it.
+paused agent then hands each paused tool its recorded outcome, so the model can report it. A
+conversation is resumed by one request at a time, also across API replicas (`ConversationLocks`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langgraph.types import Command
 from sqlalchemy import select
 
+from agent.checkpoints import ConversationLocks
 from agent.context import AgentContext
 from agent.errors import ModelUnavailable, ThreadForbidden
 from agent.lc_tools import call_key
@@ -106,10 +108,16 @@ def _events(mode: str, data: Any) -> Iterator[tuple[str, Any]]:
 
 
 class Assistant:
-    def __init__(self, gateway: ToolGateway, agent: Any) -> None:
+    def __init__(
+        self, gateway: ToolGateway, agent: Any, locks: ConversationLocks | None = None
+    ) -> None:
         self.gateway = gateway
         self.agent = agent
         self.sessions = gateway.approvals.sessions
+        if locks is None:
+            with self.sessions() as session:
+                locks = ConversationLocks(session.get_bind())
+        self.locks = locks
 
     # --- threads ----------------------------------------------------------------------------
 
@@ -188,6 +196,12 @@ class Assistant:
         return self._resume(actor, thread_id)
 
     def _resume(self, actor: Actor, thread_id: str) -> ChatResult:
+        # Read the paused state and continue from it under the conversation's lock: another
+        # resume of the same turn (another replica's decision) then finds it already continued.
+        with self.locks.hold(thread_id):
+            return self._resume_locked(actor, thread_id)
+
+    def _resume_locked(self, actor: Actor, thread_id: str) -> ChatResult:
         config = self._config(thread_id)
         state = self.agent.get_state(config)
         answers: dict[str, Any] = {}

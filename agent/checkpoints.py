@@ -8,24 +8,36 @@ resumes on whichever API replica the approval reaches.
   takes one process-wide lock around every statement even when given a pool; the pool already
   hands each caller a connection of its own, so `PooledPostgresSaver` leaves the lock out and
   concurrent chats in one replica no longer queue behind each other.
+
+`ConversationLocks`: one continuation of a conversation at a time, across replicas.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from sqlalchemy.engine import URL
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, Engine
 
 from foundation.db import database_url
 
 # pg_advisory_lock key of the checkpointer's own migrations (replicas starting together).
 SETUP_LOCK = 0x44_44_63_6B_70  # "DDckp"
 POOL_MAX = 10
+# pg_advisory_xact_lock(THREAD_LOCK_SPACE, <32-bit hash of the thread id>): a conversation's lock.
+# The two-key form is a key space of its own, apart from the single-key locks above.
+THREAD_LOCK_SPACE = 0x44_44_74_68  # "DDth"
+# Connections per process that may hold a conversation's lock (each for one resume): a pool of
+# their own, so a resume holding one never waits for a connection it would need for its work.
+LOCK_POOL_MAX = 10
 
 
 def sqlite_checkpointer(path: str) -> BaseCheckpointSaver[Any]:
@@ -80,3 +92,63 @@ def postgres_checkpointer(url: str, pool_max: int = POOL_MAX) -> BaseCheckpointS
         finally:
             lock.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
     return saver
+
+
+class _Slot:
+    """A process-level lock per conversation (a class: locks themselves cannot be weakly held)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+# Every Assistant of the process on one database shares these (a slot lives while in use).
+_SLOTS: weakref.WeakValueDictionary[tuple[str, str], _Slot] = weakref.WeakValueDictionary()
+_SLOTS_GUARD = threading.Lock()
+
+
+def thread_lock_key(thread_id: str) -> int:
+    """A stable signed 32-bit key for a thread id (the same in every process and release)."""
+    digest = hashlib.blake2b(thread_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class ConversationLocks:
+    """One continuation of a conversation at a time.
+
+    Two resumes of one paused turn (two replicas deciding its approvals, or two requests) would
+    each hand the paused tools their answers and ask the model again: two replies, and a forked
+    checkpoint history that keeps only one of them. Holding this lock, the second one reads the
+    state after the first has written it and finds nothing left to resume.
+
+    In the process, a lock per thread id; on PostgreSQL also a transaction-level advisory lock,
+    which holds across replicas and is released by the server if the process dies. SQLite is one
+    process, so the process lock is enough there.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._database = engine.url.render_as_string(hide_password=True)
+        self._lock_engine: Engine | None = None
+        if engine.dialect.name == "postgresql":
+            self._lock_engine = create_engine(
+                engine.url, pool_size=1, max_overflow=LOCK_POOL_MAX - 1, pool_timeout=300,
+                pool_pre_ping=True,
+            )  # fmt: skip
+
+    @contextmanager
+    def hold(self, thread_id: str) -> Iterator[None]:
+        with _SLOTS_GUARD:
+            key = (self._database, thread_id)
+            slot = _SLOTS.get(key)
+            if slot is None:
+                slot = _SLOTS[key] = _Slot()
+        # Waiters in this process queue here, holding no database connection.
+        with slot.lock:
+            if self._lock_engine is None:
+                yield
+                return
+            with self._lock_engine.begin() as connection:
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                    {"space": THREAD_LOCK_SPACE, "key": thread_lock_key(thread_id)},
+                )
+                yield  # released when this transaction ends
