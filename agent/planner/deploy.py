@@ -216,6 +216,9 @@ def run(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] 
         return [_project_call("compose_up", project, found, ctx)]
     if _norms(clause) & lx.REPLICA_WORDS and found.services:
         return scale(clause, ctx, found)
+    if _norms(clause) & lx.REPLICA_WORDS and _norms(clause) & lx.COUNT_WORDS:
+        # "run three instances of the worker service" with no Swarm service to scale
+        raise Unsupported(lx.RUNNING_COPIES)
     _missing_project(found, ctx, "deploy")
     return None
 
@@ -279,6 +282,10 @@ def down(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall]
     project = wl.chosen_project(found, ctx)
     if project is None and "compose" in found.said and not found.naming:
         project = _only_project(ctx, "take down")
+    if project is None and _pronoun(clause) and not found.naming and not ctx.last:
+        # "take it down" with nothing said before: the one project there is, if only one
+        if len(ctx.projects) == 1 and not ctx.stacks:
+            project = ctx.projects[0]
     if project is not None:
         volumes = _with_volumes(clause, ctx)
         return [_compose("compose_down", project, ctx, volumes=volumes)]
@@ -371,7 +378,8 @@ def _volume_clause(clause: Sequence[Token]) -> bool:
     """'delete its volumes', 'remove the volumes too': nothing else named."""
     norms = _norms(clause)
     verbs = {t.canon for t in clause if t.kind == "verb"}
-    if not norms & lx.VOLUME_WORDS or not verbs or not verbs <= {"remove", "prune"}:
+    volumes = lx.VOLUME_WORDS | lx.VOLUME_DATA_WORDS  # "and remove its data too"
+    if not norms & volumes or not verbs or not verbs <= {"remove", "prune"}:
         return False
     if norms & lx.KEEP_WORDS:
         return False
@@ -963,7 +971,9 @@ def _set(args: dict[str, Any]) -> dict[str, Any]:
 def listing(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
     """'list services', 'list stacks', 'list compose projects', 'status of the blog project'."""
     norms = _norms(clause)
-    if found.said & {"project", "compose"}:
+    one_stack = "stack" in found.said and not ctx.stacks and not found.naming
+    if found.said & {"project", "compose"} or (one_stack and found.projects):
+        # "is the stack up?" with one compose project configured and no Swarm stacks
         if found.projects:
             return [_compose("compose_ps", found.projects[0], ctx)]
         if "container" in found.said and found.names_containers:

@@ -133,7 +133,9 @@ class ClauseFacts:
 
     @fact
     def empty(self) -> bool:
-        return not any(t.quoted or t.kind not in ("stop", "conj", "break") for t in self.clause)
+        """Fillers only; "anything crash looping?" is fillers and a condition, not empty."""
+        fillers = not any(t.quoted or t.kind not in ("stop", "conj", "break") for t in self.clause)
+        return fillers and not self.condition
 
     @fact
     def lead(self) -> str:
@@ -328,7 +330,7 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
     Rule(
         "run two nginx containers",
         lambda f: f.change in ("run", "start") and _copies(f),
-        _intent("unknown", note="running several copies at once"),
+        _intent("unknown", note=lx.RUNNING_COPIES),
     ),
     Rule(
         "fetch the logs of web",

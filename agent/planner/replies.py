@@ -78,6 +78,16 @@ def which_container(verb: str, containers: Sequence[ContainerBrief]) -> str:
     return f"Which container should I {verb_text(verb)}?{listing}"
 
 
+def which_recent(verb: str, containers: Sequence[ContainerBrief]) -> str:
+    """'the container I just started': the list does not say which one was started last."""
+    names = [c.name for c in containers][:_MAX_LISTED]
+    listing = f": {join(names, 'or')}" if names else ""
+    return (
+        f"I can't tell which container you started last. Which one should I "
+        f"{verb_text(verb)}{listing}?"
+    )
+
+
 def not_found(phrase: str, containers: Sequence[ContainerBrief]) -> str:
     names = [c.name for c in containers]
     if not names:

@@ -151,13 +151,19 @@ def remember_mentioned(clause: Clause, ctx: PlanContext) -> None:
 
 def select(verb: str, words: TargetWords, ctx: PlanContext) -> list[ContainerBrief]:
     """The containers a clause means (in live-list order), or `Clarify`."""
+    if words.recent and not words.phrases:
+        raise Clarify(replies.which_recent(verb, ctx.containers))
     if words.pronoun and not words.phrases and not words.quantified:
         if not ctx.last:
             raise Clarify(f"Which container should I {replies.verb_text(verb)}?")
         return ctx.use(list(ctx.last))
     within = _scope(words, ctx)
     if words.quantified or (words.states and not words.phrases):
-        return ctx.use(_select_many(verb, words, ctx, within))
+        chosen = _select_many(verb, words, ctx, within)
+        if words.singular and len(chosen) > 1:
+            # "restart the thing that crashed" when two did: one was meant, so ask which
+            raise Clarify(replies.which_one([c.name for c in chosen]))
+        return ctx.use(chosen)
     chosen = resolve(
         words.phrases, ctx, every=False, within=within, tasks_together=verb in _READ_VERBS
     )

@@ -120,6 +120,8 @@ class TargetWords:
     pronoun: bool = False  # "it", "them": the previous clause's targets
     states: list[str] = field(default_factory=list)  # "running", "exited", ...
     scopes: list[Token] = field(default_factory=list)  # "blog" in "web in the blog project"
+    singular: bool = False  # "the thing that crashed", "the one": one container is meant
+    recent: bool = False  # "the container I just started": by when, which no brief says
 
     @property
     def empty(self) -> bool:
@@ -153,6 +155,12 @@ def target_words(clause: Clause, known: set[str]) -> TargetWords:
         if clause.used(token):
             close()
             continue
+        if token.norm in lx.RECENT_REFERENCES:
+            words.recent = True
+            close()
+            continue
+        if token.norm in lx.SINGULAR_TARGET_NOUNS and token.norm not in known:
+            words.singular = True
         if token.norm in lx.PLURAL_NOUNS and token.norm not in known:
             plural_seen = True
             close()
@@ -179,6 +187,8 @@ def target_words(clause: Clause, known: set[str]) -> TargetWords:
     close()
     if (plural_seen and (words.states or words.phrases)) or (words.scopes and not words.phrases):
         words.quantified = True
+    if plural_seen or words.quantified:
+        words.singular = False
     return words
 
 

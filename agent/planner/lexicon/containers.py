@@ -12,6 +12,10 @@ PLURAL_NOUNS = words("containers ones services instances boxes apps")
 GROUP_NOUNS = words("project stack")
 # "containers", "instances": the list, not one container ("the worker container").
 PLURAL_CONTAINER_WORDS = words("containers instances")
+# "restart the thing that crashed": one container, even when a state picks it.
+SINGULAR_TARGET_NOUNS = words("thing one container box instance")
+# "the container I just started": by recency (tokens.PHRASES folds the idioms into this word).
+RECENT_REFERENCES = words("just-started")
 CONTAINER_WORDS = words("container containers")
 
 # --- lifecycle --------------------------------------------------------------------------------

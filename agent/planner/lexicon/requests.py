@@ -30,6 +30,7 @@ PROBLEM_WORDS = words("broken problem problems trouble issues issue ok okay fine
 
 # "run two nginx containers": copies are a scaling request, which this catalogue cannot do.
 COUNT_WORDS = words("two three four five six seven eight nine ten several multiple couple")
+RUNNING_COPIES = "running several copies at once"
 NON_DOCKER = words(
     "kubectl kubernetes k8s pod pods helm weather joke poem recipe email essay story song"
 )

@@ -146,6 +146,15 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("delete", "it", "afterwards"): "--rm",
     ("remove", "it", "after"): "--rm",
     ("delete", "it", "after"): "--rm",
+    ("i", "just", "started"): "just-started",
+    ("i", "just", "created"): "just-started",
+    ("i", "just", "ran"): "just-started",
+    ("i", "just", "deployed"): "just-started",
+    ("i", "just", "launched"): "just-started",
+    ("i", "started", "last"): "just-started",
+    ("i", "created", "last"): "just-started",
+    ("most", "recently", "started"): "just-started",
+    ("most", "recently", "created"): "just-started",
     ("current", "folder"): "cwd",
     ("current", "directory"): "cwd",
     ("this", "folder"): "cwd",
@@ -238,7 +247,7 @@ ever never even greeting two three four five six seven eight nine ten several mu
 tomorrow midnight recreate replicas compose
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
 whichever constantly repeatedly time times lately healthcheck crash-loop exited-nonzero
-never-started no-restart lot asap
+never-started no-restart lot asap just-started
 """.split()
 )
 
