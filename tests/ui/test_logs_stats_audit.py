@@ -55,7 +55,7 @@ def test_logs_bad_since_is_a_readable_error(
 def test_stats_charts_running_containers(
     new_app: Callable[..., AppTest], make_container: Callable[..., Any]
 ) -> None:
-    container = make_container("stats")
+    container = make_container("stats", mem_limit="64m")
     at = new_app("viewer", page="stats", stats_selected=[container.name])
     assert_clean(at)
     assert at.multiselect(key="stats_selected").value == [container.name]
@@ -63,8 +63,11 @@ def test_stats_charts_running_containers(
     table = at.dataframe[0].value
     assert list(table["container"]) == [container.name]
     assert table["processes"][0] >= 1
+    assert table["memory"][0].endswith("/ 64.0 MiB")  # against its own limit
     at.run()  # a second sample: the over-time charts appear
     assert len(at.get("vega_lite_chart")) == 4
+    titles = [m.value for m in at.markdown]
+    assert "**Memory % of its limit over time**" in titles
 
 
 def test_audit_table_filters_and_csv(

@@ -14,7 +14,7 @@ from ui.client import ApiClient, ApiError
 from ui.safe_text import human_bytes
 
 REFRESH_SECONDS = 5
-HISTORY = 60  # samples kept per container
+HISTORY = 60  # samples kept per container: the last five minutes
 DEFAULT_SHOWN = 6
 HISTORY_KEY = "stats_history"
 
@@ -41,7 +41,8 @@ def _record(samples: list[dict[str, Any]]) -> pd.DataFrame:
     for s in samples:
         history.append(
             {"time": now, "container": s["container"], "cpu %": s["cpu_percent"],
-             "memory MiB": round(s["memory_usage"] / 2**20, 2)}
+             "memory MiB": round(s["memory_usage"] / 2**20, 2),
+             "memory % of limit": s["memory_percent"]}
         )  # fmt: skip
     del history[: max(0, len(history) - HISTORY * max(1, len(samples)))]
     return pd.DataFrame(history)
@@ -65,8 +66,10 @@ def _charts(samples: list[dict[str, Any]], history: pd.DataFrame) -> None:
             st.markdown("**CPU % over time**")
             st.line_chart(history, x="time", y="cpu %", color="container")
         with over_mem:
-            st.markdown("**Memory MiB over time**")
-            st.line_chart(history, x="time", y="memory MiB", color="container")
+            # Against each container's own limit (the host's memory when it has none): a line
+            # climbing to 100 is a container heading for the OOM killer.
+            st.markdown("**Memory % of its limit over time**")
+            st.line_chart(history, x="time", y="memory % of limit", color="container")
     st.dataframe(
         pd.DataFrame(
             [{"container": s["container"], "cpu %": s["cpu_percent"],
