@@ -7,6 +7,7 @@ about to create. When the answer is not clear, `Clarify` carries the question ba
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,6 +159,7 @@ def select(verb: str, words: TargetWords, ctx: PlanContext) -> list[ContainerBri
             raise Clarify(f"Which container should I {replies.verb_text(verb)}?")
         return ctx.use(list(ctx.last))
     within = _scope(words, ctx)
+    words = _without_fillers(words, within)
     if words.quantified or (words.states and not words.phrases):
         chosen = _select_many(verb, words, ctx, within)
         if words.singular and len(chosen) > 1:
@@ -170,6 +172,19 @@ def select(verb: str, words: TargetWords, ctx: PlanContext) -> list[ContainerBri
     if not chosen:
         raise Clarify(replies.which_container(verb, ctx.containers))
     return ctx.use(chosen)
+
+
+def _without_fillers(words: TargetWords, within: list[ContainerBrief]) -> TargetWords:
+    """A word is a target only if it names something here or is said where a target is: loose
+    phrases that name nothing are dropped when something else is named."""
+    if not words.loose:
+        return words
+    loose = {id(p) for p in words.loose}
+    named = [p for p in words.phrases if resolve_phrases([p], within, every=True).containers]
+    if not (named or words.pronoun or words.states or words.quantified):
+        return words
+    kept = [p for p in words.phrases if id(p) not in loose or p in named]
+    return dataclasses.replace(words, phrases=kept, loose=[])
 
 
 def _scope(words: TargetWords, ctx: PlanContext) -> list[ContainerBrief]:

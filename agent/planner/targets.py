@@ -120,6 +120,9 @@ class TargetWords:
     pronoun: bool = False  # "it", "them": the previous clause's targets
     states: list[str] = field(default_factory=list)  # "running", "exited", ...
     scopes: list[Token] = field(default_factory=list)  # "blog" in "web in the blog project"
+    # phrases not where a target is said ("web keeps dying": "dying"); if they name nothing
+    # while another phrase does, they are fillers, not a container to ask about
+    loose: list[list[Token]] = field(default_factory=list)
     singular: bool = False  # "the thing that crashed", "the one": one container is meant
     recent: bool = False  # "the container I just started": by when, which no brief says
 
@@ -133,6 +136,10 @@ def is_candidate(token: Token, known: set[str], clause: Clause) -> bool:
     is a container's name ("app")."""
     if clause.used(token) or token.quoted:
         return False
+    if token.norm in lx.PHRASE_MEANINGS and token.norm not in known:
+        return False  # "what happened", "keep watching": folded idioms name nothing
+    if token.norm.isdigit() and len(token.norm) < 3 and token.norm not in known:
+        return False  # "the 2 stopped containers", "top 5": a count, not a name
     if token.kind == "word":
         return True
     # A filler word still names a container that is called exactly that ("app", "server").
@@ -149,6 +156,8 @@ def target_words(clause: Clause, known: set[str]) -> TargetWords:
         nonlocal current
         if current:
             (words.excluded if excluding else words.phrases).append(current)
+            if not excluding and not _in_target_position(clause, current[0]):
+                words.loose.append(current)
             current = []
 
     for token in clause:
@@ -190,6 +199,18 @@ def target_words(clause: Clause, known: set[str]) -> TargetWords:
     if plural_seen or words.quantified:
         words.singular = False
     return words
+
+
+def _in_target_position(clause: Clause, first: Token) -> bool:
+    """Whether a phrase starts where a target is said: first in the clause, or after a verb, a
+    conjunction, 'all'/'except', a noun ("logs web") or a preposition ("logs of web")."""
+    index = next(i for i, t in enumerate(clause) if t is first)
+    for token in reversed(clause[:index]):
+        if token.norm in lx.TARGET_LEAD_SKIP and not token.quoted:
+            continue
+        kinds = ("verb", "conj", "excl", "quant", "noun", "break", "state", "slot")
+        return token.kind in kinds or token.norm in lx.TARGET_PREPOSITIONS
+    return True
 
 
 @dataclass

@@ -8,6 +8,10 @@ from agent.planner.lexicon._build import words
 
 # Words that make a phrase mean every match: "the web containers", "the exited ones".
 PLURAL_NOUNS = words("containers ones services instances boxes apps")
+# Skipped when looking at what comes before a phrase: "restart the api", "logs of my web".
+TARGET_LEAD_SKIP = words("the a an my our your this that these those me us please")
+# After these a word is said as a target: "logs of web", "errors in the api".
+TARGET_PREPOSITIONS = words("of for in on from inside into at about with to")
 # "the shop stack", "web in the blog project": the word before names a group to look within.
 GROUP_NOUNS = words("project stack")
 # "containers", "instances": the list, not one container ("the worker container").

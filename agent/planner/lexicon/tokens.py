@@ -384,3 +384,6 @@ KNOWN_WORDS = frozenset(
         *(w for p in SEPARABLE for w in p),
     }
 )
+
+# What folded idioms become ("what happened" -> "why-crash"): meanings, never container names.
+PHRASE_MEANINGS = frozenset({*PHRASES.values(), *SEPARABLE.values()}) - VERB_ALIASES.keys()
