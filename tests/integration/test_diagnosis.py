@@ -8,6 +8,7 @@ import docker
 import pytest
 
 from tests.integration.conftest import free_port
+from tools.catalogue.diagnosis import diagnose as diagnose_state
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +42,24 @@ def test_an_oom_killed_container_is_named_as_out_of_memory(gateway, make_contain
     assert found["oom_killed"] is True and found["exit_code"] == 137
     assert "out of memory" in found["likely_cause"]
     assert any("memory limit 24 MiB" in line for line in found["evidence"])
+    # asked at once, as a person does after a crash: the engine's events of this very second
+    # (the OOM kill, the death) are part of the evidence
+    assert any(line.endswith(" oom") for line in found["recent_events"]), found["recent_events"]
+    assert any(line.endswith(" die exit 137") for line in found["recent_events"])
+
+
+def test_an_oom_kill_the_engine_did_not_record_is_named_from_its_oom_event():
+    # Seen on the real engine (20.10, cgroup v1): exit 137, OOMKilled false, an "oom" event.
+    info = {"Name": "/hog", "State": {"Status": "exited", "ExitCode": 137, "OOMKilled": False},
+            "HostConfig": {"Memory": 16 * 2**20}}  # fmt: skip
+    found = diagnose_state(
+        info, "", ["07:49:30 start", "07:49:30 oom", "07:49:30 die exit 137"], None
+    )
+    assert found.likely_cause == "it ran out of memory and the kernel killed it (OOM)"
+    killed = diagnose_state(
+        info, "", ["07:49:30 start", "07:49:31 kill", "07:49:31 die exit 137"], None
+    )
+    assert killed.likely_cause.startswith("it exited with code 137")  # `docker kill`: no OOM
 
 
 def test_a_crash_loop_under_a_restart_policy(gateway, make_container, viewer):

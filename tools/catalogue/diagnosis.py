@@ -116,6 +116,9 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
     # A start the engine refused (`docker run` of a command the image lacks, a port in use)
     # leaves the container "created", with the exit code docker run reports and the error.
     failed_start = status == "created" and bool(engine_error)
+    # The engine can miss the kill when it handles the exit first (seen on 20.10, cgroup v1):
+    # OOMKilled stays false, but its own "oom" event says what happened.
+    oom_event = any(event.endswith(" oom") for event in events)
     errors = [line.strip()[:300] for line in logs.splitlines() if ERROR_LINE.search(line)][-8:]
     ended = status in ("exited", "dead", "restarting")
     exit_text = f", exit code {code} ({exit_meaning(code)})" if ended else ""
@@ -148,7 +151,11 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
     ):
         cause = "its image is missing on this host"
         fix = "pull the image (pull_image), then start it again"
-    elif oom or (code == 137 and limit and memory_peak and memory_peak >= limit * 0.9):
+    elif (
+        oom
+        or (code == 137 and oom_event)
+        or (code == 137 and limit and memory_peak and memory_peak >= limit * 0.9)
+    ):
         cause = "it ran out of memory and the kernel killed it (OOM)"
         fix = "give it a higher memory limit, or find what uses the memory (logs, stats)"
     elif status == "restarting" or (restarts >= CRASH_LOOP_RESTARTS and policy != "no"):
@@ -193,9 +200,13 @@ def diagnose(info: dict[str, Any], logs: str, events: list[str], memory_peak: in
 
 
 def _events(ctx: ToolContext, container_id: str) -> list[str]:
+    # The SDK sends whole seconds: `until=now` would leave out this second's events, which are
+    # the crash a person asks about right after it happened. The next whole second keeps them
+    # (the engine answers when that second has passed: at most a second's wait).
     now = datetime.now(UTC)
+    until = now.replace(microsecond=0) + timedelta(seconds=1)
     try:
-        raw = ctx.docker.events(container_id, now - EVENT_WINDOW, now, EVENT_TYPES)
+        raw = ctx.docker.events(container_id, now - EVENT_WINDOW, until, EVENT_TYPES)
     except DockerDeployerError:
         return []
     lines = []
