@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 import foundation
 from api import errors
-from api.routes import admin, approvals, audit, auth, chat, containers, health
+from api.routes import admin, approvals, audit, auth, chat, containers, health, system
 from api.services import Services
 from tools.errors import ErrorCode
 
@@ -94,7 +94,7 @@ def create_app(services: Services, mcp: McpEndpoint | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix="/api")
-    for module in (auth, health, containers, chat, approvals, audit, admin):
+    for module in (auth, health, containers, system, chat, approvals, audit, admin):
         api.include_router(module.router)
     app.include_router(api)
     if mcp is not None:

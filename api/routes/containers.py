@@ -17,6 +17,7 @@ from api.schemas import (
     error_responses,
 )
 from api.sse import event_stream, sse
+from tools.catalogue.diagnosis import Diagnosis
 from tools.errors import DockerDeployerError
 from tools.schemas import (
     FOLLOW_SECONDS_MAX,
@@ -39,8 +40,11 @@ def list_containers(
     name: Annotated[str | None, Query(max_length=255)] = None,
     label: Annotated[str | None, Query(max_length=512)] = None,
     image: Annotated[str | None, Query(max_length=255)] = None,
+    condition: Literal["unhealthy", "restarting", "exited_nonzero", "never_started"] | None = None,
 ) -> Any:
-    args = {"status": "all" if all else "running", "name": name, "label": label, "image": image}
+    """Running containers (`all=true`: every one); `condition`: only those in that trouble."""
+    args = {"status": "all" if all else "running", "name": name, "label": label, "image": image,
+            "condition": condition}  # fmt: skip
     args = {k: v for k, v in args.items() if v is not None}
     return read_result(services.gateway.call(actor, "list_containers", args))
 
@@ -48,6 +52,12 @@ def list_containers(
 @router.get("/{ref}", response_model=ContainerDetail)
 def inspect_container(ref: str, actor: CurrentActor, services: ServicesDep) -> Any:
     return read_result(services.gateway.call(actor, "inspect_container", {"container": ref}))
+
+
+@router.get("/{ref}/diagnosis", response_model=Diagnosis)
+def diagnose_container(ref: str, actor: CurrentActor, services: ServicesDep) -> Any:
+    """Why it crashed, exited or is unhealthy: the likely cause, the evidence, a fix."""
+    return read_result(services.gateway.call(actor, "diagnose_container", {"container": ref}))
 
 
 @router.get(
