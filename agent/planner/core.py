@@ -98,7 +98,8 @@ def build_plan(
             calls = hosts.apply(calls, ctx, READ_TOOLS)
             read_only = all(call.tool in READ_TOOLS for call in calls)
             if batches and read_only and previous_read_only:
-                batches[-1].extend(calls)
+                # "worker crashed again, what happened?": one question, asked once
+                batches[-1].extend(call for call in calls if call not in batches[-1])
             else:
                 batches.append(calls)
             previous_read_only = read_only

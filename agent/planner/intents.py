@@ -422,8 +422,9 @@ def _runs_in_container(f: ClauseFacts) -> bool:
 
 
 def _asks_why(f: ClauseFacts) -> bool:
-    """'why did web crash?', 'what went wrong with the api?'"""
-    return bool((f.norms & lx.WHY_WORDS and f.crash) or f.norms & lx.CAUSE_QUESTIONS)
+    """'why did web crash?', 'what went wrong with the api?', 'why won't pg start?'"""
+    failed = f.crash or f.norms & lx.NEGATIONS  # "why won't it start": it does not
+    return bool((f.norms & lx.WHY_WORDS and failed) or f.norms & lx.CAUSE_QUESTIONS)
 
 
 def _sets_image_or_env(f: ClauseFacts) -> bool:
@@ -548,8 +549,9 @@ def _reads(
         if "stats" in reads and about_host:
             reads.remove("stats")  # "how many cpus does the host have"
         reads.append("system")
-    states = [t for t in clause if t.kind == "state"]
     other_lists = bool(set(reads) & {"images", "networks", "volumes", "system"})
+    # "is docker running in swarm mode?" asks about the installation, not for a list
+    states = [t for t in clause if t.kind == "state"] if "system" not in reads else []
     # "the worker container" names one container; "containers" (or no name) asks for the list
     listing = "containers" in nouns and (bool(norms & lx.PLURAL_CONTAINER_WORDS) or not named)
     asks_list = (

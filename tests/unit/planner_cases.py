@@ -1841,21 +1841,11 @@ BATCH_2: list[Case] = [
 BATCHES["batch2"] = BATCH_2
 # Batch-2 rows still failing after the fixes: strict known gaps, so a fix shows up.
 _BATCH_2_GAPS = {
-    "worker crashed again, what happened?",
-    "why won't pg start?",
-    "whats wrong with the cache",
     "give me a health check of everything",
-    "sort containers by memory usage",
-    "how big are my volumes",
     "what os is the worker running",
     "what's in /var/log on the api",
     "check disk space inside the db",
     "print /etc/resolv.conf from web",
-    "is this docker running in swarm mode",
-    "docker ps --filter status=exited",
-    "docker stats --no-stream",
-    "lsit unhealty containers",
-    "would you mind stopping the worker?",
 }
 CASES += [case for case in BATCH_2 if case.text not in _BATCH_2_GAPS]
 

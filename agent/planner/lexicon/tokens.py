@@ -34,7 +34,7 @@ DASHED_VALUE_FLAGS = words(
     "restart name network net pid memory cpus tail since grep publish volume env label cap-add "
     "device ipc uts userns filter e p v l m n"
 )
-BARE_VALUE_FLAGS = words("restart name network net pid memory cpus")
+BARE_VALUE_FLAGS = words("restart name network net pid memory cpus status")
 
 # Slang and variants -> the word the tables know, applied before typo correction.
 SPELLINGS: dict[str, str] = {
@@ -160,6 +160,16 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("this", "folder"): "cwd",
     ("this", "directory"): "cwd",
     ("what", "is", "wrong"): "why-crash",
+    ("what", "wrong"): "why-crash",  # "whats wrong with the cache"
+    ("how", "big"): "size",
+    ("how", "large"): "size",
+    ("mind", "stopping"): "stop",
+    ("mind", "restarting"): "restart",
+    ("mind", "starting"): "start",
+    ("mind", "removing"): "remove",
+    ("mind", "deleting"): "remove",
+    ("mind", "showing"): "show",
+    ("mind", "checking"): "show",
     ("all", "the", "time"): "constantly",
     ("what", "happened"): "why-crash",
     ("what", "broke"): "why-crash",
@@ -247,7 +257,8 @@ ever never even greeting two three four five six seven eight nine ten several mu
 tomorrow midnight recreate replicas compose
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
 whichever constantly repeatedly time times lately healthcheck crash-loop exited-nonzero
-never-started no-restart lot asap just-started
+never-started no-restart lot asap just-started sort sorted sorting rank ranked ranking ordered
+--no-stream --no-trunc
 """.split()
 )
 
@@ -326,6 +337,7 @@ TYPO_TARGETS: tuple[str, ...] = (
     "display",
     "download",
     "restarting",
+    "unhealthy",
     "paused",
     "created",
     "usage",
