@@ -12,7 +12,7 @@ from api.schemas import error_responses
 from tools.catalogue.diagnosis import Problem
 from tools.schemas import DiskUsage, StatsOverview
 
-router = APIRouter(tags=["system"], responses=error_responses(401, 503))
+router = APIRouter(tags=["system"], responses=error_responses(401, 422, 503))
 
 
 @router.get("/problems", response_model=list[Problem])
