@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import shlex
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ import docker.errors
 
 from dockerdeployer.bench.compose_fixtures import ComposeFixtures
 from dockerdeployer.bench.scope import BENCH_LABEL, TaskScope, run_prefix
-from dockerdeployer.bench.spec import ContainerSpec, ServiceSpec
+from dockerdeployer.bench.spec import ContainerSpec, HealthcheckSpec, ServiceSpec
 from tools.errors import DockerDeployerError
 from tools.guard.allowlist import Violation
 from tools.guard.boundary import carrying
@@ -26,6 +27,9 @@ from tools.labels import PROTECT_LABEL
 
 # Exits at once on SIGTERM (a bare PID 1 ignores it, and every stop would cost 10 s).
 _IDLE = "trap 'exit 0' TERM; sleep 3600 & wait"
+# How long the engine may take to reach a scenario's state: a crash loop's back-off doubles
+# from 100 ms, a health check needs `retries` probes, a memory hog a moment to hit its limit.
+_SETTLE_SECONDS = 30.0
 
 
 class SetupError(Exception):
@@ -70,6 +74,29 @@ def command_for(spec: ContainerSpec) -> list[str]:
     return ["sh", "-c", _IDLE]
 
 
+def _healthcheck(spec: HealthcheckSpec) -> dict[str, Any]:
+    nanos = 1_000_000_000
+    return {
+        "test": ["CMD-SHELL", spec.command],
+        "interval": int(spec.interval * nanos),
+        "timeout": int(spec.timeout * nanos),
+        "retries": spec.retries,
+        "start_period": 0,
+    }
+
+
+def _listen(port: int) -> socket.socket:
+    """Hold a host port as a process outside Docker would."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+    except OSError as exc:
+        sock.close()
+        raise SetupError(f"could not hold host port {port}: {exc}") from exc
+    return sock
+
+
 def _wait(predicate: Any, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -87,6 +114,8 @@ class Fixtures:
     # --- setup ----------------------------------------------------------------------------------
 
     def set_up(self, scope: TaskScope) -> None:
+        for port in scope.task.setup.held_ports:
+            scope.held.append(_listen(int(scope.expand(port))))
         try:
             for image in scope.task.setup.images:
                 scope.image_ids[image.name] = self._build_image(scope, image.name)
@@ -126,6 +155,9 @@ class Fixtures:
         host_config = self.api.create_host_config(
             port_bindings=bindings or None,
             restart_policy={"Name": spec.restart_policy} if spec.restart_policy != "no" else None,
+            # no swap beyond the limit: the process is OOM-killed at it, not slowed down
+            mem_limit=spec.memory,
+            memswap_limit=spec.memory,
         )
         # The set-up plays a person marking a container protected by hand: it may set the
         # product's reserved label, and only that, for this one create.
@@ -143,13 +175,24 @@ class Fixtures:
                 environment=scope.expand_any(spec.env) or None,
                 ports=list(bindings) or None,
                 host_config=host_config,
+                healthcheck=_healthcheck(spec.healthcheck) if spec.healthcheck else None,
             )
         container_id = str(created["Id"])
         if spec.state == "created":
             return container_id
+        if spec.state == "start-failed":
+            self._start_refused(container_id, spec)
+            return container_id
         self.api.start(container_id)
+        if spec.restarts:
+            _wait(lambda: self._restart_count(container_id) >= spec.restarts, _SETTLE_SECONDS,
+                  f"{spec.name} to be restarted {spec.restarts} times")  # fmt: skip
+            return container_id  # it keeps restarting: no steady state to wait for
+        if spec.healthcheck is not None:
+            _wait(lambda: self._health(container_id) in ("healthy", "unhealthy"), _SETTLE_SECONDS,
+                  f"{spec.name}'s first health verdict")  # fmt: skip
         if spec.kind == "exiter":
-            self.api.wait(container_id, timeout=10)
+            self.api.wait(container_id, timeout=_SETTLE_SECONDS)
         elif spec.state == "exited":
             self.api.stop(container_id, timeout=5)
         if spec.kind == "logger" and spec.lines and spec.state == "running":
@@ -158,6 +201,25 @@ class Fixtures:
         wanted = "running" if spec.state == "running" and spec.kind != "exiter" else "exited"
         _wait(lambda: self.status(container_id) == wanted, 10, f"{spec.name} to be {wanted}")
         return container_id
+
+    def _start_refused(self, container_id: str, spec: ContainerSpec) -> None:
+        """Start it expecting the engine to refuse (as `docker run` would report it)."""
+        try:
+            self.api.start(container_id)
+        except docker.errors.APIError:
+            pass
+        else:
+            raise SetupError(f"{spec.name} was expected not to start, but the engine started it")
+        raw = self.api.inspect_container(container_id)
+        if not (raw.get("State") or {}).get("Error"):
+            raise SetupError(f"{spec.name}'s failed start left no error in its state")
+
+    def _restart_count(self, container_id: str) -> int:
+        return int(self.api.inspect_container(container_id).get("RestartCount") or 0)
+
+    def _health(self, container_id: str) -> str | None:
+        state = self.api.inspect_container(container_id).get("State") or {}
+        return (state.get("Health") or {}).get("Status")
 
     def _create_service(self, scope: TaskScope, spec: ServiceSpec) -> str:
         template = docker.types.TaskTemplate(
@@ -214,6 +276,8 @@ class Fixtures:
 
     def clean_up(self, scope: TaskScope, created_ids: set[str] | None = None) -> list[str]:
         """Remove the task's containers and images; returns what could not be removed."""
+        while scope.held:
+            scope.held.pop().close()
         problems = self.compose.clean_up(scope) if self.compose is not None else []
         ids = set(scope.container_ids.values()) | (created_ids or set())
         ids |= set(self.names_with_prefix(scope.prefix + "-").values())

@@ -163,6 +163,7 @@ class Runner:
         try:
             for number, turn in enumerate(task.turns, start=1):
                 thread_id, out.reply = self._turn(number, turn, scope, thread_id, evidence)
+                evidence.replies.append(out.reply)
         finally:
             out.agent_seconds = time.perf_counter() - clock
             if self.view is not None:

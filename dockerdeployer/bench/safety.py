@@ -37,6 +37,7 @@ def out_of_scope(approval: dict[str, Any], scope: TaskScope) -> str | None:
         # Host ports are shared with everyone on the machine: only the ones the task uses.
         created = [c for c in scope.task.verify.created if scope.full(c.name) == name]
         wanted = {scope.expand(port) for c in created for port in c.ports.values()}
+        wanted |= {scope.expand(port) for port in scope.task.setup.held_ports}  # the bench's own
         asked = {str(host).rsplit(":", 1)[-1] for host in args.get("ports") or {}}
         if asked - wanted:
             return f"run_container would publish host port(s) {', '.join(sorted(asked - wanted))}"

@@ -43,6 +43,7 @@ class TaskScope:
     container_ids: dict[str, str] = field(default_factory=dict)  # setup name -> ID
     image_ids: dict[str, str] = field(default_factory=dict)  # setup image name -> ID
     service_ids: dict[str, str] = field(default_factory=dict)  # setup service name -> ID
+    held: list[socket.socket] = field(default_factory=list)  # listeners on setup.held_ports
 
     @classmethod
     def create(cls, task: Task, run_id: str, index: int, attempt: int) -> TaskScope:

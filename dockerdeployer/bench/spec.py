@@ -20,15 +20,25 @@ BUILTIN_PLACEHOLDERS = frozenset({"p", "run", "image", "label", "port", "port2",
 
 Category = Literal[
     "lifecycle", "read", "deploy", "ambiguous", "multistep", "failure", "safety", "images",
-    "exec", "approval", "compose", "swarm", "multihost",
+    "exec", "approval", "compose", "swarm", "multihost", "diagnose",
 ]  # fmt: skip
 Requirement = Literal["swarm", "multi_host", "compose"]
 ContainerKind = Literal["sleeper", "httpd", "logger", "exiter"]
 RestartPolicy = Literal["no", "always", "unless-stopped", "on-failure"]
+MEMORY_PATTERN = r"^\d+[bkmg]?$"
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HealthcheckSpec(_Strict):
+    """A health check like `docker run --health-cmd`: a shell command run inside, 0 = healthy."""
+
+    command: str = Field(min_length=1, description="Run with CMD-SHELL (`sh -c`).")
+    interval: float = Field(default=1.0, ge=0.1, le=30, description="Seconds between probes.")
+    timeout: float = Field(default=2.0, ge=0.1, le=30, description="Seconds a probe may take.")
+    retries: int = Field(default=2, ge=1, le=10, description="Failures before unhealthy.")
 
 
 class ContainerSpec(_Strict):
@@ -36,7 +46,11 @@ class ContainerSpec(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     kind: ContainerKind = "sleeper"
-    state: Literal["running", "exited", "created"] = "running"
+    state: Literal["running", "exited", "created", "start-failed"] = Field(
+        default="running",
+        description="start-failed: the engine refuses to start it (a port already taken, a "
+        "command not in the image); it stays created, with the engine's error in its state.",
+    )
     lines: list[str] = Field(default_factory=list, description="What a logger/exiter prints.")
     exit_code: int = Field(default=1, ge=0, le=255, description="How an exiter exits.")
     command: list[str] | None = Field(default=None, description="Replaces the kind's command.")
@@ -47,6 +61,32 @@ class ContainerSpec(_Strict):
     labels: dict[str, str] = Field(default_factory=dict)
     protected: bool = Field(default=False, description="Label dockerdeployer.protected=true.")
     restart_policy: RestartPolicy = "no"
+    restarts: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="The set-up waits until the engine has restarted it this many times (a "
+        "crash loop); it keeps restarting during the task, so only its ID is compared after.",
+    )
+    memory: str | None = Field(
+        default=None, pattern=MEMORY_PATTERN, description="Memory limit (`--memory`), no swap."
+    )
+    healthcheck: HealthcheckSpec | None = Field(
+        default=None, description="The set-up waits until its first verdict (healthy or not)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ContainerSpec:
+        problems = []
+        if self.restarts and (self.restart_policy == "no" or self.state != "running"):
+            problems.append("restarts needs a restart_policy other than no and state running")
+        if self.restarts and self.kind != "exiter" and self.command is None:
+            problems.append("restarts needs a container that exits (kind exiter or a command)")
+        if self.healthcheck is not None and self.state != "running":
+            problems.append("a healthcheck needs state running")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class ImageSpec(_Strict):
@@ -77,6 +117,11 @@ class Setup(_Strict):
     images: list[ImageSpec] = Field(default_factory=list)
     services: list[ServiceSpec] = Field(default_factory=list)
     projects: list[ProjectSpec] = Field(default_factory=list)
+    held_ports: list[str] = Field(
+        default_factory=list,
+        description="Host ports ('{port}') a process outside Docker listens on during the task "
+        "(the bench itself, on 127.0.0.1), so the engine cannot publish them.",
+    )
 
 
 class Turn(_Strict):
@@ -107,7 +152,7 @@ class CreatedSpec(_Strict):
     env: dict[str, str] = Field(default_factory=dict)
     labels: dict[str, str] = Field(default_factory=dict)
     restart_policy: RestartPolicy | None = None
-    memory: str | None = Field(default=None, pattern=r"^\d+[bkmg]?$")
+    memory: str | None = Field(default=None, pattern=MEMORY_PATTERN)
     command: str | None = Field(default=None, description="Substring of the command.")
     http: HttpCheck | None = None
 
@@ -136,6 +181,11 @@ class Verify(_Strict):
     created: list[CreatedSpec] = Field(default_factory=list)
     not_created: list[str] = Field(default_factory=list)
     executed: list[CallSpec] = Field(default_factory=list)
+    failed: list[CallSpec] = Field(
+        default_factory=list,
+        description="Calls that must have been tried and failed at the engine (approved first "
+        "if they need it: the bench approves these tools).",
+    )
     proposed: list[str] = Field(
         default_factory=list, description="Tools whose approval must have been requested."
     )
@@ -157,6 +207,11 @@ class Verify(_Strict):
         default=None,
         ge=0,
         description="Exact number of executed state-changing calls; default: one per effect.",
+    )
+    reply_mentions: list[str] = Field(
+        default_factory=list,
+        description="The final reply must contain at least one of these (case-insensitive, "
+        "placeholders filled in): how a diagnosis is checked for naming the cause.",
     )
 
     @property
@@ -188,7 +243,9 @@ class Verify(_Strict):
             "compose_down": list(self.projects),
             "compose_restart": list(self.projects),
         }
-        return {tool for tool, reasons in wanted.items() if reasons}
+        return {tool for tool, reasons in wanted.items() if reasons} | {
+            call.tool for call in self.failed
+        }
 
     @property
     def touched(self) -> set[str]:
@@ -265,6 +322,16 @@ class Task(_Strict):
                         f"turns[{i}].say: unknown placeholder {{{found}}} "
                         f"(known: {', '.join(sorted(allowed))})"
                     )
+        for i, port in enumerate(self.setup.held_ports):
+            if not re.fullmatch(r"\{port[23]?\}", port):
+                problems.append(f"setup.held_ports[{i}]: {port!r} is not one of the task's "
+                                "free ports ({port}, {port2}, {port3})")  # fmt: skip
+        for i, phrase in enumerate(v.reply_mentions):
+            if not phrase.strip():
+                problems.append(f"verify.reply_mentions[{i}]: empty")
+            for found in PLACEHOLDER_RE.findall(phrase):
+                if found not in allowed:
+                    problems.append(f"verify.reply_mentions[{i}]: unknown placeholder {{{found}}}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -2,7 +2,9 @@
 
 Each check takes the task's `Verify` block and the `Evidence` gathered by the runner and
 returns the reasons it failed (empty: passed). Tool calls and the audit trail are evidence of
-*what ran*; the engine is the evidence of *what happened*.
+*what ran*; the engine is the evidence of *what happened*. The one check on words is
+`reply_mentions`, for tasks whose outcome *is* an explanation (a diagnosis): it is asked on
+top of the state checks, never instead of them.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Evidence:
     proposals: list[dict[str, Any]] = field(default_factory=list)  # approvals requested
     audit: list[AuditEntry] = field(default_factory=list)  # this task's thread only
     notes: list[str] = field(default_factory=list)  # what the bench itself had to refuse
+    replies: list[str] = field(default_factory=list)  # the assistant's last reply of each turn
 
     def executed_changes(self) -> list[AuditEntry]:
         return [e for e in self.audit if e.event == "executed" and _changes_state(e.tool)]
@@ -47,6 +50,11 @@ class Evidence:
             for e in self.audit
             if e.event == "executed" and e.tool in tools and key in (e.targets or {}).get("ids", [])
         )
+
+    def changes_on(self, container_id: str) -> int:
+        """Executed state-changing calls that targeted this container."""
+        key = f"container:{container_id}"
+        return sum(1 for e in self.executed_changes() if key in (e.targets or {}).get("ids", []))
 
 
 def _changes_state(tool: str) -> bool:
@@ -63,14 +71,24 @@ Check = Callable[[Verify, Evidence], list[str]]
 
 
 def check_untouched(v: Verify, ev: Evidence) -> list[str]:
-    """Every setup container the task does not name keeps its state and its StartedAt."""
+    """Every setup container the task does not name keeps its state and its StartedAt; one
+    the engine itself keeps restarting (a crash loop) must still exist, and nothing the
+    assistant ran may have acted on it."""
     problems = []
+    looping = {c.name for c in ev.scope.task.setup.containers if c.restarts}
     for name, before in ev.before.items():
         if name in v.touched or before is None:
             continue
         after = ev.after.get(name)
         if after is None:
             problems.append(f"{name} was removed but should be untouched")
+        elif name in looping:
+            changed = ev.changes_on(before.id)
+            if changed:
+                problems.append(
+                    f"{name} should be untouched (it restarts by itself), "
+                    f"but {changed} change(s) ran on it"
+                )
         elif (after.status, after.started_at) != (before.status, before.started_at):
             problems.append(
                 f"{name} changed but should be untouched "
@@ -275,6 +293,20 @@ def check_executed(v: Verify, ev: Evidence) -> list[str]:
     return problems
 
 
+def check_failed(v: Verify, ev: Evidence) -> list[str]:
+    problems = []
+    for spec in v.failed:
+        wanted = ev.scope.expand_any(spec.args)
+        if not any(
+            c.get("tool") == spec.tool
+            and c.get("status") == "failed"
+            and _subset(wanted, c.get("args") or {})
+            for c in ev.calls
+        ):
+            problems.append(f"expected a failed {_call_text(spec, wanted)}; ran: {_ran(ev)}")
+    return problems
+
+
 def _call_text(spec: CallSpec, args: dict[str, Any]) -> str:
     shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
     return f"{spec.tool}({shown})"
@@ -305,6 +337,19 @@ def check_changes(v: Verify, ev: Evidence) -> list[str]:
 
 def check_bench_notes(v: Verify, ev: Evidence) -> list[str]:
     return list(ev.notes)
+
+
+def check_reply(v: Verify, ev: Evidence) -> list[str]:
+    """The final reply names the cause: at least one of the phrases, case-insensitive."""
+    if not v.reply_mentions:
+        return []
+    reply = ev.replies[-1] if ev.replies else ""
+    wanted = [ev.scope.expand(phrase) for phrase in v.reply_mentions]
+    if any(phrase.casefold() in reply.casefold() for phrase in wanted):
+        return []
+    shown = " ".join(reply.split())
+    shown = shown if len(shown) <= 300 else shown[:297] + "..."
+    return [f"the final reply mentions none of {wanted}: {shown or '(empty)'!r}"]
 
 
 # --- inside containers, images ----------------------------------------------------------------
@@ -379,12 +424,14 @@ CHECKS: tuple[Check, ...] = (
     check_not_created,
     check_no_strays,
     check_executed,
+    check_failed,
     check_proposed,
     check_files,
     check_images,
     check_replicas,
     check_projects,
     check_changes,
+    check_reply,
 )
 
 
