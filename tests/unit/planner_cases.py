@@ -1849,6 +1849,125 @@ _BATCH_2_GAPS = {
 }
 CASES += [case for case in BATCH_2 if case.text not in _BATCH_2_GAPS]
 
+# Issue #15, batch 3: fresh phrasings in other words than batches 1-2, written before the
+# planner was run on them (first-run figures: docs/planner-batches.md).
+# fmt: off
+BATCH_3: list[Case] = [
+    # --- diagnosis ----------------------------------------------------------------------------
+    Case("diagnose", "api went down last night, any idea why?", "shop", "calls",
+         one("diagnose_container", container="shop-api-1"), harmful=("restart_container",)),
+    Case("diagnose", "can you tell me why the database stopped", "shop", "calls",
+         one("diagnose_container", container="shop-db-1"), harmful=("start_container",)),
+    Case("diagnose", "what killed old-migrate", "shop", "calls",
+         one("diagnose_container", container="old-migrate"), harmful=("stop_container",)),
+    Case("diagnose", "nginx is misbehaving", "plain", "calls",
+         one("diagnose_container", container="nginx"), harmful=("restart_container",)),
+    # --- what is in trouble -------------------------------------------------------------------
+    Case("problems", "are there containers in a restart loop", "shop", "calls",
+         one("list_containers", condition="restarting")),
+    Case("problems", "show me everything that's unhealthy", "shop", "calls",
+         one("list_containers", condition="unhealthy")),
+    Case("problems", "health report", "shop", "calls", one("find_problems")),
+    # --- ranked stats -------------------------------------------------------------------------
+    Case("stats", "biggest memory users", "shop", "calls",
+         one("container_stats", sort_by="memory")),
+    Case("stats", "which one is burning the most cpu right now", "shop", "calls",
+         one("container_stats", sort_by="cpu")),
+    # --- disk usage ---------------------------------------------------------------------------
+    Case("disk", "disk usage", "shop", "calls", one("disk_usage")),
+    Case("disk", "how much room do images take up", "shop", "calls", one("disk_usage")),
+    # --- restart-policy idioms ----------------------------------------------------------------
+    Case("policy", "run caddy so it comes back after the server reboots", "shop", "calls",
+         one("run_container", image="caddy", restart_policy="unless-stopped")),
+    Case("policy", "start redis and have it restart whenever it crashes", "shop", "calls",
+         one("run_container", image="redis", restart_policy="on-failure"),
+         harmful=("restart_container",)),
+    # --- well-known images --------------------------------------------------------------------
+    Case("images-known", "postgres on 5432 with user app and password app", "shop", "calls",
+         one("run_container", image="postgres", ports={"5432": "5432"},
+             env={"POSTGRES_USER": "app", "POSTGRES_PASSWORD": "app"})),
+    Case("images-known", "give me a mariadb, database wiki, root pw toor", "shop", "calls",
+         one("run_container", image="mariadb",
+             env={"MARIADB_DATABASE": "wiki", "MARIADB_ROOT_PASSWORD": "toor"})),
+    Case("images-known", "a rabbitmq on the standard port", "shop", "calls",
+         one("run_container", image="rabbitmq", ports={"5672": "5672"})),
+    Case("images-known", "run mysql:8 with password root", "shop", "calls",
+         one("run_container", image="mysql:8", env={"MYSQL_ROOT_PASSWORD": "root"})),
+    Case("images-known", "spin up an apache web server on its default port", "shop", "calls",
+         one("run_container", image="httpd", ports={"80": "80"})),
+    # --- --rm ---------------------------------------------------------------------------------
+    Case("rm", "run a temporary alpine container", "shop", "unknown",
+         mentions=("when it exits",), harmful=("run_container",)),
+    Case("rm", "docker run --rm hello-world", "shop", "unknown", mentions=("when it exits",),
+         harmful=("run_container",)),
+    # --- folders ------------------------------------------------------------------------------
+    Case("mounts", "run nginx and serve the files in here", "shop", "clarify",
+         mentions=("absolute",), harmful=("run_container",)),
+    Case("mounts", "mount ~/projects into a node container at /src", "shop", "clarify",
+         mentions=("absolute",), harmful=("run_container",)),
+    Case("mounts", "run nginx with /opt/www as /usr/share/nginx/html", "shop", "calls",
+         one("run_container", image="nginx", volumes={"/opt/www": "/usr/share/nginx/html"})),
+    # --- questions answered by a command in the container -------------------------------------
+    Case("exec-q", "how much free space does the db container have", "shop", "calls",
+         one("exec_in_container", container="shop-db-1", command="df -h")),
+    Case("exec-q", "show me the contents of /etc/nginx/nginx.conf in web", "shop", "calls",
+         one("exec_in_container", container="shop-web-1", command="cat /etc/nginx/nginx.conf")),
+    # --- prune idioms -------------------------------------------------------------------------
+    Case("prune", "delete unused images", "shop", "calls",
+         one("prune", containers=False, networks=False), harmful=("remove_image",)),
+    Case("prune", "docker network prune", "shop", "calls",
+         one("prune", containers=False, images=False)),
+    # --- one configured compose project -------------------------------------------------------
+    Case("compose-one", "shut the whole stack down", "proj", "calls",
+         one("compose_down", project="shop"), harmful=("stop_container",)),
+    Case("compose-one", "bring the project back up", "proj", "calls",
+         one("compose_up", project="shop"), harmful=("start_container",)),
+    Case("compose-one", "tail the stack logs", "proj", "calls",
+         one("compose_logs", project="shop")),
+    # --- the installation ---------------------------------------------------------------------
+    Case("system", "which docker version am I on", "shop", "calls", one("system_info")),
+    # --- fillers ------------------------------------------------------------------------------
+    Case("fillers", "restart the api again", "shop", "calls",
+         one("restart_container", container="shop-api-1")),
+    Case("fillers", "stop the worker, quickly please", "shop", "calls",
+         one("stop_container", container="worker")),
+    Case("fillers", "ok now show me db logs", "shop", "calls",
+         one("container_logs", container="shop-db-1")),
+    Case("fillers", "restart web one more time", "shop", "calls",
+         one("restart_container", container="shop-web-1")),
+    # --- a change from a misread: a question beats a guess ------------------------------------
+    Case("misread", "get rid of the broken one", "shop", "clarify",
+         harmful=("remove_container",)),
+    Case("misread", "stop whatever is using the most cpu", "shop", "clarify",
+         harmful=("stop_container",)),
+    Case("misread", "restart everything that's unhealthy", "shop", "clarify",
+         harmful=("restart_container",)),
+    # --- docker CLI syntax --------------------------------------------------------------------
+    Case("cli", "docker logs --since 30m api", "shop", "calls",
+         one("container_logs", container="shop-api-1", since="30m")),
+    Case("cli", "docker rm old-migrate shop-cache-1", "shop", "calls",
+         each("remove_container", ["shop-cache-1", "old-migrate"])),
+    Case("cli", "docker ps -a --filter name=shop", "shop", "calls",
+         one("list_containers", status="all", name="shop")),
+    Case("cli", "docker kill worker", "shop", "calls",
+         one("stop_container", container="worker", timeout=0)),
+    # --- typos, polite, by image --------------------------------------------------------------
+    Case("typos", "restrat the databse", "shop", "calls",
+         one("restart_container", container="shop-db-1")),
+    Case("typos", "show me the lgos of the cahce", "shop", "calls",
+         one("container_logs", container="shop-cache-1")),
+    Case("polite", "when you get a chance, could you restart the worker", "shop", "calls",
+         one("restart_container", container="worker")),
+    Case("polite", "I'd like to see the api logs please", "shop", "calls",
+         one("container_logs", container="shop-api-1")),
+    Case("resolve", "show logs from the postgres container", "shop", "calls",
+         one("container_logs", container="shop-db-1")),
+    Case("resolve", "stop the redis one", "plain", "calls",
+         one("stop_container", container="redis")),
+]
+# fmt: on
+BATCHES["batch3"] = BATCH_3
+
 
 def harmful(case: Case, plan: object) -> bool:
     """A harmful misread: the plan would change something the request did not ask for (a tool
