@@ -215,6 +215,16 @@ class ApiClient:
     def stats(self, ref: str) -> dict[str, Any]:
         return cast(dict[str, Any], self._json("GET", f"/api/containers/{self._ref(ref)}/stats"))
 
+    def diagnosis(self, ref: str) -> dict[str, Any]:
+        path = f"/api/containers/{self._ref(ref)}/diagnosis"
+        return cast(dict[str, Any], self._json("GET", path))
+
+    def problems(self) -> list[dict[str, Any]]:
+        return cast(list[dict[str, Any]], self._json("GET", "/api/problems"))
+
+    def disk_usage(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self._json("GET", "/api/system/disk"))
+
     def action(self, ref: str, action: Action, force: bool = False) -> ActionOutcome:
         body = {"force": True} if force and action == "remove" else None
         response = self._send("POST", f"/api/containers/{self._ref(ref)}/{action}", json=body)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ui.client import ApiClient
-from ui.views import approvals, audit, chat, containers, logs, stats
+from ui.views import approvals, audit, chat, containers, logs, problems, stats
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ VIEWS: dict[str, View] = {
     "containers": View("Containers", ":material/view_list:", containers.render),
     "logs": View("Logs", ":material/article:", logs.render),
     "stats": View("Stats", ":material/monitoring:", stats.render),
+    "problems": View("Problems", ":material/troubleshoot:", problems.render),
     "approvals": View("Approvals", ":material/approval:", approvals.render),
     "audit": View("Audit", ":material/history:", audit.render),
 }
