@@ -8,6 +8,7 @@ from typing import Any
 
 from agent.planner import ContainerBrief, PlannedCall, replies
 from agent.planner import lexicon as lx
+from agent.planner.intents import inside_command
 from agent.planner.run_options import RunSpec, run_spec
 from agent.planner.selection import Clarify, PlanContext, Unsupported, names_container, select
 from agent.planner.slots import choose_image, image_refs
@@ -179,6 +180,19 @@ def exec_(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
             raise Clarify(f"Which container should I run `{command}` in?")
         target_words_ = dataclasses.replace(target_words_, pronoun=True)  # "in the worker, ..."
     targets = select("exec", target_words_, ctx)
+    return [
+        PlannedCall("exec_in_container", {**ctx.container_args(c), "command": command})
+        for c in targets
+    ]
+
+
+def inside_question(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
+    """'how full is the disk in worker': the command that answers it, run in that container
+    (exec_in_container, so it waits for approval like any exec)."""
+    command, clause = inside_command(clause)
+    if command is None:
+        raise Clarify("Which command should I run, and in which container?")
+    targets = select("exec", target_words(clause, ctx.known), ctx)
     return [
         PlannedCall("exec_in_container", {**ctx.container_args(c), "command": command})
         for c in targets

@@ -140,6 +140,8 @@ def _container_calls(intent: Intent, clause: Clause, ctx: PlanContext) -> list[P
             return actions.run(clause, ctx)
         case "exec":
             return actions.exec_(clause, ctx)
+        case "inside":
+            return actions.inside_question(clause, ctx)
         case "pull":
             return actions.pull(clause, ctx)
         case "remove_image":

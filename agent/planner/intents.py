@@ -161,7 +161,10 @@ class ClauseFacts:
     def verb_said(self) -> str | None:
         """The first change verb, unless a question word leads ("how many run on host2?")."""
         verb = _change_verb(self.clause)
-        return None if verb == "run" and self.lead in lx.QUESTION_WORDS else verb
+        if self.lead not in lx.QUESTION_WORDS or self.question == "how-to":
+            return verb
+        # "how much free space does the db have?" asks; "which ones should I restart?" too
+        return None if verb in lx.ASKED_NOT_ORDERED else verb
 
     @fact
     def reads(self) -> list[str]:
@@ -266,6 +269,11 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
     Rule("nothing but fillers", lambda f: f.empty, _intent("empty")),
     Rule("not about Docker", lambda f: f.norms & lx.NON_DOCKER, _intent("unknown")),
     Rule("a command to run in a container", lambda f: _runs_in_container(f), _intent("exec")),
+    Rule(
+        "how full is the disk in worker? cat /etc/hosts in web",  # a command answers it
+        lambda f: not f.change and _asks_inside(f.clause) and f.names_container(f.clause),
+        _intent("inside"),
+    ),
     Rule(
         "remove the containers that exited with code 1",  # a change picked by a condition: ask
         lambda f: (
@@ -425,6 +433,30 @@ def _asks_why(f: ClauseFacts) -> bool:
     """'why did web crash?', 'what went wrong with the api?', 'why won't pg start?'"""
     failed = f.crash or f.norms & lx.NEGATIONS  # "why won't it start": it does not
     return bool((f.norms & lx.WHY_WORDS and failed) or f.norms & lx.CAUSE_QUESTIONS)
+
+
+def _asks_inside(clause: Clause) -> bool:
+    """A question about the inside of a container: its processes, disk, OS, or a path in it."""
+    return inside_command(clause)[0] is not None
+
+
+def inside_command(clause: Clause) -> tuple[str | None, Clause]:
+    """The command that answers a question about a container's inside ('what processes run in
+    the db' -> ps aux, 'list the files under /etc' -> ls -la /etc, 'cat /etc/hosts' -> cat
+    /etc/hosts), and the clause with the words that asked it taken."""
+    asking = [t for t in clause if not t.quoted and t.norm in lx.INSIDE_QUESTION_WORDS]
+    for token in clause:
+        is_path = token.raw.startswith("/") and len(token.raw) > 1
+        if clause.used(token) or token.quoted or not is_path:
+            continue
+        norms = {t.norm for t in clause if not t.quoted}
+        tool = lx.READ_FILE_COMMAND if norms & lx.FILE_READ_WORDS else lx.LIST_DIR_COMMAND
+        return f"{tool} {token.raw}", clause.take(token, *asking)
+    for token in clause:
+        topic = lx.INSIDE_TOPICS.get(token.canon or token.norm)
+        if topic is not None and not clause.used(token) and not token.quoted:
+            return topic, clause.take(token, *asking)
+    return None, clause
 
 
 def _sets_image_or_env(f: ClauseFacts) -> bool:

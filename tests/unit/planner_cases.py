@@ -1666,10 +1666,6 @@ BATCH_1: list[Case] = [
 # up?", "three instances", "the last 3 containers"): kept as strict known gaps below, so a fix
 # shows up.
 _BATCH_1_GAPS = {
-    "how full is the disk in worker",
-    "list the files under /etc on the api",
-    "what processes are running inside the db",
-    "cat /etc/hosts in web",
     "details of the last 3 containers",
 }
 BATCHES: dict[str, list[Case]] = {"batch1": BATCH_1}
@@ -1842,10 +1838,6 @@ BATCHES["batch2"] = BATCH_2
 # Batch-2 rows still failing after the fixes: strict known gaps, so a fix shows up.
 _BATCH_2_GAPS = {
     "give me a health check of everything",
-    "what os is the worker running",
-    "what's in /var/log on the api",
-    "check disk space inside the db",
-    "print /etc/resolv.conf from web",
 }
 CASES += [case for case in BATCH_2 if case.text not in _BATCH_2_GAPS]
 

@@ -39,6 +39,21 @@ EXEC_IN_WORDS = words("in inside on")
 # Not part of the command: "run the command ls in web".
 EXEC_COMMAND_FILLERS = words("command the cmd")
 
+# --- questions a command in the container answers --------------------------------------------
+
+# Topic (a word, or a noun's meaning) -> the command that answers it.
+INSIDE_TOPICS: dict[str, str] = {
+    **dict.fromkeys(words("processes process procs"), "ps aux"),
+    "disk": "df -h",  # the nouns disk, space, storage, df, size
+    **dict.fromkeys(words("os distro distribution"), "cat /etc/os-release"),
+}
+# With a path: these read a file ("cat /etc/hosts in web"); otherwise the folder is listed.
+FILE_READ_WORDS = words("cat print read contents content open")
+READ_FILE_COMMAND = "cat"
+LIST_DIR_COMMAND = "ls -la"
+# Taken with the question: "list the files under /etc on the api".
+INSIDE_QUESTION_WORDS = FILE_READ_WORDS | words("files file ls dir directory folder under")
+
 # --- list filters -----------------------------------------------------------------------------
 
 LIST_NAME_MARKERS = words("named called name")

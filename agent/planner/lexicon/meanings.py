@@ -31,7 +31,7 @@ CANONICAL_WORDS = frozenset(
 # What one clause asks for (intents.Intent.action).
 INTENTS = words(
     "restart stop start remove run pull prune exec remove_image why read update redeploy rollback "
-    "scale down teardown check_update negated unknown empty ask"
+    "scale down teardown check_update negated unknown empty ask inside"
 )
 # A question about an action ("when did web stop?"), or for instructions ("how do I stop it?").
 QUESTION_KINDS = words("about how-to")

@@ -72,6 +72,8 @@ CLAUSE_STARTERS = WHY_WORDS | CAUSE_QUESTIONS
 POLITE_LEADS = words("please can could would will you hey ok so and just")
 # A question, not an order: "how many containers run on host2?" deploys nothing.
 QUESTION_WORDS = words("how what which who where whats")
+# Change verbs that, after a question word, are part of the question, not an order.
+ASKED_NOT_ORDERED = words("run prune remove")
 # With a state word they ask for a list ("which are exited?"); with a symptom, not for a cause.
 LIST_QUESTION_WORDS = words("what which any anything how whats")
 # "how is the db": a look at one container.

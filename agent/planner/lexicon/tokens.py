@@ -63,7 +63,6 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("throw", "away"): "remove",
     ("free", "up", "space"): "prune",
     ("free", "up", "disk", "space"): "prune",
-    ("free", "space"): "prune",
     ("docker", "info"): "system",
     ("docker", "version"): "system",
     ("in", "the", "background"): "detached",
@@ -265,7 +264,7 @@ never-started no-restart lot asap just-started sort sorted sorting rank ranked r
 # Ordinary words one edit away from a keyword ("last" vs "list"): never "corrected".
 TYPO_SAFE = frozenset(
     """
-step shop lost post host stay star stars staff stack project compose fail fails mail tall tell
+step shop lost post host stay star stars staff stack project compose fail fails mail tall tell full
 sell cell lots logo dogs legs pots parts part sort sorts lint mist tops store stores test tests
 data date make made fix work works look looks stuff junk crap mess lot bit little big small
 large huge slow fast broken issue issues problem problems bug bugs team friend night morning
