@@ -38,8 +38,8 @@ class ComposeFixtures:
         labels = {BENCH_LABEL: scope.run_id}
         idle = "trap 'exit 0' TERM; echo {} up; sleep 3600 & wait"
         services = {
-            service: {"image": scope.image, "command": ["sh", "-c", idle.format(service)],
-                      "labels": labels}
+            service: {"image": scope.expand(spec.images.get(service, scope.image)),
+                      "command": ["sh", "-c", idle.format(service)], "labels": labels}
             for service in spec.services
         }  # fmt: skip
         config: dict[str, Any] = {

@@ -110,6 +110,20 @@ class ProjectSpec(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     services: list[str] = Field(min_length=1)
     up: bool = False
+    images: dict[str, str] = Field(
+        default_factory=dict,
+        description="Service -> the image it names instead of the test image (e.g. one that "
+        "is on no host and in no registry the bench can reach).",
+    )
+
+    @model_validator(mode="after")
+    def _known_services(self) -> ProjectSpec:
+        unknown = sorted(set(self.images) - set(self.services))
+        if unknown:
+            raise ValueError(f"images: {unknown} are not services of {self.name}")
+        if self.images and self.up:
+            raise ValueError("images: a project naming other images cannot start up")
+        return self
 
 
 class Setup(_Strict):
