@@ -214,9 +214,11 @@ def _volumes(clause: Clause, args: dict[str, Any]) -> Clause:
             said = next_unused(clause, i + 1)
             join_i = next_unused(clause, said + 1) if said > 0 else -1
             target_i = next_unused(clause, join_i + 1, lx.MOUNT_TARGET_SKIP) if join_i > 0 else -1
+            if said > 0 and clause[said].norm in lx.MOUNT_JOINS - lx.MOUNTED_WORDS:
+                join_i, target_i = said, join_i  # "/opt/www as /usr/share/nginx/html"
             if (
                 target_i > 0
-                and clause[said].norm in lx.MOUNTED_WORDS
+                and clause[said].norm in lx.MOUNTED_WORDS | lx.MOUNT_JOINS
                 and clause[join_i].norm in lx.MOUNT_JOINS
                 and clause[target_i].raw.startswith("/")
             ):

@@ -1959,6 +1959,14 @@ BATCH_3: list[Case] = [
 ]
 # fmt: on
 BATCHES["batch3"] = BATCH_3
+# Batch-3 rows still failing after the fixes: strict known gaps, so a fix shows up.
+_BATCH_3_GAPS = {
+    "give me a mariadb, database wiki, root pw toor",
+    "spin up an apache web server on its default port",
+    "mount ~/projects into a node container at /src",
+    "shut the whole stack down",
+}
+CASES += [case for case in BATCH_3 if case.text not in _BATCH_3_GAPS]
 
 
 def harmful(case: Case, plan: object) -> bool:
@@ -2004,3 +2012,4 @@ KNOWN_GAPS: list[Case] = [
 # fmt: on
 KNOWN_GAPS += [case for case in BATCH_1 if case.text in _BATCH_1_GAPS]
 KNOWN_GAPS += [case for case in BATCH_2 if case.text in _BATCH_2_GAPS]
+KNOWN_GAPS += [case for case in BATCH_3 if case.text in _BATCH_3_GAPS]

@@ -21,7 +21,7 @@ NOUN_ALIASES: dict[str, str] = {
         "env environment vars variables mounts labels uptime",
     ),
     **aliases("diagnose", "diagnose diagnosis troubleshoot investigate"),
-    **aliases("disk", "disk df space storage reclaim reclaimable size"),
+    **aliases("disk", "disk df space storage reclaim reclaimable size room"),
     **aliases("containers", "containers container instances"),
     **aliases("images", "images imgs"),
     **aliases("image", "image"),

@@ -7,7 +7,7 @@ from agent.planner.lexicon._build import words
 CRASH_WORDS = words(
     "crash crashed crashing crashes die died dies dying dead fail failed failing fails failure "
     "broke broken down exit exited exits exiting restart restarted restarting restarts stop "
-    "stopped stops unhealthy erroring why-crash wrong"
+    "stopped stops unhealthy erroring why-crash wrong misbehaving misbehaves"
 )
 
 # --- containers in trouble --------------------------------------------------------------------

@@ -54,6 +54,7 @@ SPELLINGS: dict[str, str] = {
     "nonzero": "exited-nonzero",
     "$pwd": "cwd",
     "throwaway": "--rm",  # "a throwaway container": removed when it exits
+    "temporary": "--rm",
     "disposable": "--rm",
 }
 
@@ -160,6 +161,16 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("this", "directory"): "cwd",
     ("what", "is", "wrong"): "why-crash",
     ("what", "wrong"): "why-crash",  # "whats wrong with the cache"
+    ("what", "killed"): "why-crash",
+    ("health", "report"): "problems",
+    ("whenever", "it", "crashes"): "on-failure",
+    ("whenever", "it", "dies"): "on-failure",
+    ("whenever", "it", "fails"): "on-failure",
+    ("after", "the", "server", "reboots"): "unless-stopped",
+    ("after", "the", "host", "reboots"): "unless-stopped",
+    ("after", "the", "machine", "reboots"): "unless-stopped",
+    ("comes", "back"): "",  # "so it comes back after the server reboots": the policy says it
+    ("in", "here"): "cwd",
     ("how", "big"): "size",
     ("how", "large"): "size",
     ("mind", "stopping"): "stop",
@@ -257,7 +268,7 @@ tomorrow midnight recreate replicas compose
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
 whichever constantly repeatedly time times lately healthcheck crash-loop exited-nonzero
 never-started no-restart lot asap just-started sort sorted sorting rank ranked ranking ordered
---no-stream --no-trunc
+--no-stream --no-trunc biggest heaviest hungriest users consumers hogs burning
 """.split()
 )
 
@@ -337,6 +348,7 @@ TYPO_TARGETS: tuple[str, ...] = (
     "download",
     "restarting",
     "unhealthy",
+    "database",
     "paused",
     "created",
     "usage",
