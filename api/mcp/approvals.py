@@ -164,10 +164,10 @@ class ApprovalFlow:
         needed = Role(approval["required_role"])
         return actor.kind is ActorKind.USER and actor.role.rank >= needed.rank
 
-    def pending(self, outcome: CallOutcome, note: str = "") -> CallToolResult:
+    def pending(self, outcome: CallOutcome, viewer: Actor, note: str = "") -> CallToolResult:
         approval_id = (outcome.approval or {}).get("id", "")
         waiting = self.links.waiting_note(approval_id)
-        return render(outcome, self.links, note=f"{note} {waiting}".strip())
+        return render(outcome, self.links, viewer, note=f"{note} {waiting}".strip())
 
     async def confirm(
         self, ctx: Context[Any, Any], caller: Caller, outcome: CallOutcome
@@ -175,9 +175,10 @@ class ApprovalFlow:
         """A call came back pending: ask the caller if they may decide and the client can ask."""
         approval = outcome.approval or {}
         if not self.can_decide(caller.actor, approval):
-            return self.pending(outcome, "You may not approve this yourself.")
+            return self.pending(outcome, caller.actor, "You may not approve this yourself.")
         if not asks_forms(ctx):
-            return self.pending(outcome, "This client cannot ask you (no form elicitation).")
+            note = "This client cannot ask you (no form elicitation)."
+            return self.pending(outcome, caller.actor, note)
         question = card_text(approval)
         if ctx.protocol_version in MODERN_PROTOCOL_VERSIONS:
             ask = ElicitRequest(
@@ -189,7 +190,7 @@ class ApprovalFlow:
             answer = await ctx.elicit(question, ApprovalForm)
         except (MCPError, ValueError) as exc:  # the client failed or sent a malformed answer
             log.info("elicitation for approval %s failed: %s", approval["id"], exc)
-            return self.pending(outcome, "The client could not ask you.")
+            return self.pending(outcome, caller.actor, "The client could not ask you.")
         if isinstance(answer, AcceptedElicitation):
             return await self.settle(caller, approval["id"], "accept", answer.data)
         action = "decline" if isinstance(answer, DeclinedElicitation) else "cancel"
@@ -206,18 +207,20 @@ class ApprovalFlow:
             approval_id = str(json.loads(ctx.request_state)["approval_id"])
             approval = await anyio.to_thread.run_sync(self.gateway.approvals.get, approval_id)
         except (ValueError, KeyError, TypeError, ApprovalNotFound):
-            return render(_refused(tool, "this answer belongs to no approval"), self.links)
+            return render(_refused(tool, "this answer belongs to no approval"), self.links, None)
         if approval.requested_by != caller.actor.name or approval.tool != tool:
-            return render(_refused(tool, "this answer belongs to another call"), self.links)
+            refused = _refused(tool, "this answer belongs to another call")
+            return render(refused, self.links, None)
         response = (ctx.input_responses or {}).get(QUESTION_KEY)
         if not isinstance(response, ElicitResult):
-            return self.pending(outcome_of(approval))
+            return self.pending(outcome_of(approval), caller.actor)
         form: ApprovalForm | None = None
         if response.action == "accept":
             try:
                 form = ApprovalForm.model_validate(response.content or {})
             except ValidationError:
-                return self.pending(outcome_of(approval), "The answer was not approve/reject.")
+                note = "The answer was not approve/reject."
+                return self.pending(outcome_of(approval), caller.actor, note)
         return await self.settle(caller, approval_id, response.action, form)
 
     async def settle(
@@ -230,7 +233,8 @@ class ApprovalFlow:
         """Act on the person's answer: only an explicit approve runs the call."""
         if action == "cancel" or (action == "accept" and form is None):
             approval = await anyio.to_thread.run_sync(self.gateway.approvals.get, approval_id)
-            return self.pending(outcome_of(approval), "You dismissed the question; it is open.")
+            note = "You dismissed the question; it is open."
+            return self.pending(outcome_of(approval), caller.actor, note)
         approve = action == "accept" and form is not None and form.decision == "approve"
         reason = (form.reason if form else "") or (
             None if approve else f"declined in the {caller.request}"
@@ -245,7 +249,7 @@ class ApprovalFlow:
             outcome = outcome_of(approval)
             outcome.message = f"already decided by {approval.decided_by}: {outcome.message}"
         except NoCaller as exc:
-            return render(_refused("decide", str(exc)), self.links)
+            return render(_refused("decide", str(exc)), self.links, None)
         except DockerDeployerError as exc:  # expired, forbidden, target changed, now denied
             approval = await anyio.to_thread.run_sync(self.gateway.approvals.get, approval_id)
             status: Status = "denied" if exc.code in _DENIALS else "failed"
@@ -253,7 +257,7 @@ class ApprovalFlow:
                 approval.tool, approval.args, status, exc.message,
                 approval=approval.public(), error_code=exc.code,
             )  # fmt: skip
-        return render(outcome, self.links)
+        return render(outcome, self.links, caller.actor)
 
     def _current(self, actor: Actor) -> Actor:
         """The approver as they are now (the answer may come minutes after the call)."""

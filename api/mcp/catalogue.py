@@ -154,7 +154,7 @@ class CatalogueTools:
             try:
                 caller = self.caller(ctx)
             except NoCaller as exc:
-                return render(_refusal(spec.name, str(exc)), approvals.links)
+                return render(_refusal(spec.name, str(exc)), approvals.links, None)
             resumed = await approvals.resume(ctx, caller, spec.name)
             if resumed is not None:
                 return resumed
@@ -170,7 +170,7 @@ class CatalogueTools:
             )  # fmt: skip
             if outcome.status == "pending_approval" and outcome.approval:
                 return await approvals.confirm(ctx, caller, outcome)
-            return render(outcome, approvals.links)
+            return render(outcome, approvals.links, caller.actor)
 
         return _mcp_tool(
             spec.name, spec.description, input_schema(spec, self.gateway.multi_host),
@@ -188,9 +188,10 @@ class CatalogueTools:
                 actor = self.identify()
                 args = GetApprovalInput.model_validate(arguments)
             except NoCaller as exc:
-                return render(_refusal(GET_APPROVAL, str(exc)), links)
+                return render(_refusal(GET_APPROVAL, str(exc)), links, None)
             except ValueError as exc:
-                return render(_refusal(GET_APPROVAL, str(exc), ErrorCode.INVALID_ARGUMENTS), links)
+                refusal = _refusal(GET_APPROVAL, str(exc), ErrorCode.INVALID_ARGUMENTS)
+                return render(refusal, links, None)
             deadline = anyio.current_time() + args.wait
             while True:
                 try:
@@ -202,13 +203,14 @@ class CatalogueTools:
                     approval.requested_by == actor.name or actor.role is Role.ADMIN
                 ):
                     message = f"no approval {args.approval_id!r} of yours"
-                    return render(_refusal(GET_APPROVAL, message, ErrorCode.NOT_FOUND), links)
+                    refusal = _refusal(GET_APPROVAL, message, ErrorCode.NOT_FOUND)
+                    return render(refusal, links, actor)
                 outcome = outcome_of(approval)
                 if outcome.status != "pending_approval" or anyio.current_time() >= deadline:
                     break
                 await anyio.sleep(1)
             note = links.waiting_note(approval.id) if outcome.status == "pending_approval" else ""
-            return render(outcome, links, note=note)
+            return render(outcome, links, actor, note=note)
 
         description = (
             "State of an approval a change is waiting for (pending, executed with its result, "

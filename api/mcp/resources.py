@@ -31,7 +31,8 @@ from mcp.types import EmptyResult, SubscribeRequestParams, UnsubscribeRequestPar
 from agent.lc_tools import fence
 from api.mcp.approvals import APPROVAL_URI, outcome_of
 from api.mcp.identity import Identify, NoCaller
-from tools.approvals import Approval, ApprovalStatus
+from api.mcp.results import for_viewer
+from tools.approvals import Approval, ApprovalStatus, redact_public
 from tools.errors import ApprovalNotFound, DockerDeployerError, ErrorCode
 from tools.gateway import CallOutcome, ToolGateway
 from tools.guard.policy import Actor, Role
@@ -129,7 +130,7 @@ class Resources:
         found = await anyio.to_thread.run_sync(
             partial(self.gateway.approvals.list, ApprovalStatus.PENDING.value, 200)
         )
-        cards = [a.public() for a in found if may_see(actor, a)]
+        cards = [redact_public(a.public(), actor) for a in found if may_see(actor, a)]
         return fence(CallOutcome("approvals", {}, "executed", f"{len(cards)} pending", cards))
 
     async def approval(self, approval_id: str) -> str:
@@ -140,7 +141,7 @@ class Resources:
             found = None
         if found is None or not may_see(actor, found):
             raise ResourceNotFoundError(f"no approval {approval_id!r} of yours")
-        return fence(outcome_of(found))
+        return fence(for_viewer(outcome_of(found), actor))
 
     def _actor(self) -> Actor:
         try:

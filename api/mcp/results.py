@@ -9,25 +9,41 @@ for code, the same for every tool:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mcp.types import CallToolResult, TextContent
 
 from agent.lc_tools import fence
+from tools.approvals import redact_env_values, redact_public
 from tools.gateway import CallOutcome
-from tools.guard.policy import Actor
+from tools.guard.policy import Actor, Role
 
 if TYPE_CHECKING:
     from api.mcp.approvals import Links
 
 FAILED = frozenset({"denied", "failed"})
+NOBODY = Actor("", Role.VIEWER)
 
 
 @dataclass(frozen=True)
 class Caller:
     actor: Actor
     request: str  # the audit's `request` field: which MCP client, over which transport
+
+
+def for_viewer(outcome: CallOutcome, viewer: Actor | None) -> CallOutcome:
+    """An outcome carrying an approval, as `viewer` may see it: what the API shows them
+    (`redact_public`: secret-like env values and output lines hidden from all but admins)."""
+    if not outcome.approval:
+        return outcome
+    shown = {**outcome.approval, "result": outcome.result}
+    card = redact_public(shown, viewer or NOBODY)  # nobody named: redacted (fail closed)
+    if card is shown:
+        return outcome
+    return replace(
+        outcome, args=redact_env_values(outcome.args), result=card.pop("result"), approval=card
+    )
 
 
 def envelope(outcome: CallOutcome, links: Links) -> dict[str, Any]:
@@ -41,10 +57,14 @@ def envelope(outcome: CallOutcome, links: Links) -> dict[str, Any]:
     return data
 
 
-def render(outcome: CallOutcome, links: Links, note: str = "") -> CallToolResult:
+def render(
+    outcome: CallOutcome, links: Links, viewer: Actor | None, note: str = ""
+) -> CallToolResult:
     """The model reads exactly what the agent's model reads (`fence`): the status, then the
     result as escaped JSON inside <tool_output trust="untrusted">. `note` is the server's own
-    text (never engine output), so it goes after the fence."""
+    text (never engine output), so it goes after the fence. `viewer`: who is shown it (an
+    approval's card and result are redacted for them as the API would)."""
+    outcome = for_viewer(outcome, viewer)
     text = fence(outcome) + (f"\n{note}" if note else "")
     return CallToolResult(
         content=[TextContent(type="text", text=text)],

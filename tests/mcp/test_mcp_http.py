@@ -308,3 +308,27 @@ async def test_resources_read_fenced_and_subscriptions_hear_a_restart(
         assert '"status": "executed"' in state.contents[0].text
         mine = await client.read_resource("dockerdeployer://approvals/pending")
         assert approval_id not in mine.contents[0].text
+
+
+async def test_approved_output_that_looks_secret_is_shown_to_admin_people_only(
+    live_api: LiveApi, make_container: ContainerFactory
+) -> None:
+    # A bot's exec waits for a person; once run, its output is what get_approval reports. The
+    # API shows secret-looking lines to admin people only; MCP must not show more.
+    container = make_container("mcpsecret", environment={"DB_PASSWORD": "hunter2-mcp"})
+    command = "env"
+    async with http_client(live_api, live_api.bots["admin"]) as bot:
+        pending = await bot.call_tool(
+            "exec_in_container", {"container": container.name, "command": command}
+        )
+        approval_id = pending.structured_content["approval"]["id"]
+        decided = await anyio.to_thread.run_sync(live_api.decide, approval_id, "admin")
+        as_bot = await bot.call_tool("get_approval", {"approval_id": approval_id})
+    async with http_client(live_api, live_api.token("admin")) as person:
+        as_admin = await person.call_tool("get_approval", {"approval_id": approval_id})
+
+    assert decided.status_code == 200, decided.text
+    assert as_bot.structured_content["status"] == "executed"
+    shown = str(as_bot.structured_content) + text_of(as_bot)
+    assert "HOSTNAME=" in shown and "hunter2-mcp" not in shown
+    assert "hunter2-mcp" in str(as_admin.structured_content)
