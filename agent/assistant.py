@@ -31,6 +31,7 @@ from tools.gateway import ToolGateway
 from tools.guard.policy import Actor, Role
 
 MAX_MESSAGE_CHARS = 8_000
+_UNSETTLED = (ApprovalStatus.PENDING, ApprovalStatus.EXECUTING)
 
 
 @dataclass
@@ -207,7 +208,9 @@ class Assistant:
         answers: dict[str, Any] = {}
         for interrupt in state.interrupts:
             approval = self._approval_of(thread_id, state, interrupt)
-            if approval is None or approval.status is ApprovalStatus.PENDING:
+            # Executing: approved and still running in another request (another replica), which
+            # resumes the thread when it is done; answered now, it would read as failed.
+            if approval is None or approval.status in _UNSETTLED:
                 continue
             if approval.status is ApprovalStatus.REJECTED:
                 reason = f"rejected by {approval.decided_by}: {approval.reason or 'no reason'}"
