@@ -78,3 +78,14 @@ def test_a_database_from_a_newer_release_is_refused(tmp_path):
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(DatabaseTooNew, match="newer than this DockerDeployer"):
         migrate(engine)
+
+
+def test_head_names_the_newest_migration_so_a_warm_start_may_skip_alembic():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from foundation.db import HEAD, MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
