@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import time
@@ -31,6 +30,7 @@ import yaml
 
 from tests.conftest import RUN_ID, TEST_LABEL, unique
 from tests.deploy.conftest import COMPOSE, ROOT, SOCKET
+from tests.live_server import free_port
 from tools.guard.policy import SELF_LABEL
 
 # Slow tier (`make test-all`): a cold build (debootstrap + wheelhouse) takes minutes.
@@ -93,12 +93,6 @@ def published_port(container: Any, port: str) -> int:
     bindings = container.attrs["NetworkSettings"]["Ports"].get(port) or []
     assert bindings, f"{port} not published: {container.attrs['NetworkSettings']['Ports']}"
     return int(bindings[0]["HostPort"])
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def socket_gid() -> int:

@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.ui.live import LiveApi, console_model, free_port, run_api
+from tests.live_server import free_port
+from tests.ui.live import LiveApi, console_model, run_api
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "ui" / "app.py"

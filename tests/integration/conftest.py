@@ -18,6 +18,7 @@ import pytest
 from dockerdeployer.wiring import build_gateway
 from foundation.settings import Settings
 from tests.conftest import RUN_ID, TEST_LABEL
+from tests.live_server import free_port as free_port  # re-exported for the tests here
 from tools.engine import DEFAULT_SOCKET, Engine
 from tools.gateway import CallOutcome, ToolGateway
 from tools.guard.policy import Actor
@@ -50,12 +51,6 @@ def case_labels(case: str) -> dict[str, str]:
 
 def new_case() -> str:
     return uuid.uuid4().hex[:10]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

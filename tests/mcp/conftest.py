@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import sys
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +17,6 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-import uvicorn
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import ElicitResult, Implementation
@@ -30,17 +26,12 @@ from api.mcp.settings import McpSettings
 from api.services import Services
 from dockerdeployer.wiring import build_mcp_http, build_services
 from foundation.settings import Settings
+from tests.live_server import served
 
 PASSWORD = "mcp-test-password"
 USERS = {"admin": "alice", "operator": "oscar", "viewer": "victor"}
 CLIENT = Implementation(name="pytest-mcp-client", version="9.9")
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -88,22 +79,8 @@ def live_api(tmp_path_factory: pytest.TempPathFactory, test_image: str) -> Itera
     }
     mcp_settings = McpSettings(_env_file=None, poll_seconds=0.3)  # type: ignore[call-arg]
     app = create_app(services, mcp=build_mcp_http(services, mcp_settings))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="mcp-live-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not start on 127.0.0.1:{port}")
-        time.sleep(0.05)
-    try:
-        yield LiveApi(f"http://127.0.0.1:{port}", home, services, bots)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with served(app, "mcp-live-api", lifespan="on") as url:  # the lifespan runs /mcp
+        yield LiveApi(url, home, services, bots)
 
 
 # --- clients ------------------------------------------------------------------------------------

@@ -6,30 +6,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from api.main import create_app
 from api.services import Services
 from dockerdeployer.wiring import build_services
 from foundation.settings import Settings
+from tests.live_server import served
 
 PASSWORD = "console-test-password"
 USERS = {"admin": "alice", "operator": "oscar", "viewer": "victor"}
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def offline_planner_ready() -> bool:
@@ -76,21 +67,5 @@ def run_api(home: Path, model: Any = None) -> Iterator[LiveApi]:
     services = build_services(settings, model=model)
     for role, name in USERS.items():
         services.accounts.add_user(name, PASSWORD, role)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(services=services), host="127.0.0.1", port=port, log_level="warning",
-        access_log=False, lifespan="off",
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="live-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not start on 127.0.0.1:{port}")
-        time.sleep(0.05)
-    try:
-        yield LiveApi(f"http://127.0.0.1:{port}", home, services)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(create_app(services=services), "live-api") as url:
+        yield LiveApi(url, home, services)

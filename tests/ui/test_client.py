@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.ui.live import PASSWORD, USERS, LiveApi, free_port
+from tests.live_server import free_port
+from tests.ui.live import PASSWORD, USERS, LiveApi
 from ui.client import ApiClient, ApiError, ApiUnreachable, AuthExpired, parse_sse
 
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
+from tests.live_server import free_port
 from tests.ui.conftest import APP
 from tests.ui.helpers import alerts, assert_clean, button, shown_text
-from tests.ui.live import PASSWORD, USERS, LiveApi, free_port
+from tests.ui.live import PASSWORD, USERS, LiveApi
 
 
 def login_form(api_url: str) -> AppTest:
