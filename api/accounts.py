@@ -8,10 +8,11 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+import jwt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
-from api.security import hash_password, verify_password
+from api.security import Claims, TokenService, hash_password, verify_password
 from api.store import BotTokenRow, RevokedTokenRow, UserRow
 from foundation.db import utcnow
 from tools.errors import Conflict, InvalidArguments, NotFound
@@ -200,3 +201,32 @@ class Accounts:
     def is_revoked(self, jti: str) -> bool:
         with self.sessions() as session:
             return session.get(RevokedTokenRow, jti) is not None
+
+
+class TokenRejected(Exception):
+    """A bearer token that names nobody (any more); the message says why, for a 401."""
+
+
+def authenticate(
+    token: str, tokens: TokenService, accounts: Accounts
+) -> tuple[Actor, Claims | None]:
+    """Who a bearer token is, checked the one way for the API and MCP: a bot token not revoked;
+    a login token signed, unexpired, not signed out, its account enabled and its session not
+    ended. The role comes from the database, not the token: a changed role applies at once."""
+    if token.startswith(BOT_PREFIX):
+        bot = accounts.bot(token)
+        if bot is None:
+            raise TokenRejected("unknown or revoked bot token")
+        return bot, None
+    try:
+        claims = tokens.verify(token)
+    except jwt.ExpiredSignatureError:
+        raise TokenRejected("the session expired; please sign in again") from None
+    except jwt.PyJWTError:
+        raise TokenRejected("invalid access token") from None
+    if accounts.is_revoked(claims.jti):
+        raise TokenRejected("this token was signed out")
+    user = accounts.session_user(claims.subject, claims.epoch)  # a new password: a new epoch
+    if user is None:
+        raise TokenRejected("unknown or disabled user, or the session ended (password changed)")
+    return user, claims

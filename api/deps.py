@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import jwt
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.accounts import BOT_PREFIX
+from api.accounts import TokenRejected, authenticate
 from api.services import Services
 from foundation.settings import Settings
 from tools.guard.policy import Actor, Role
@@ -42,25 +41,10 @@ def current_actor(
 ) -> Actor:
     if credentials is None or not credentials.credentials:
         raise _unauthorized("not signed in: send Authorization: Bearer <token>")
-    token = credentials.credentials
-    if token.startswith(BOT_PREFIX):
-        bot = services.accounts.bot(token)
-        if bot is None:
-            raise _unauthorized("unknown or revoked bot token")
-        return bot
     try:
-        claims = services.tokens.verify(token)
-    except jwt.ExpiredSignatureError:
-        raise _unauthorized("the session expired; please sign in again") from None
-    except jwt.PyJWTError:
-        raise _unauthorized("invalid access token") from None
-    if services.accounts.is_revoked(claims.jti):
-        raise _unauthorized("this token was signed out")
-    # The role comes from the database, not the token: a changed role applies at once; a
-    # password change (a new session epoch) ends every earlier session.
-    user = services.accounts.session_user(claims.subject, claims.epoch)
-    if user is None:
-        raise _unauthorized("unknown or disabled user, or the session ended (password changed)")
+        user, claims = authenticate(credentials.credentials, services.tokens, services.accounts)
+    except TokenRejected as exc:
+        raise _unauthorized(str(exc)) from None
     request.state.claims = claims
     return user
 

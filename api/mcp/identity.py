@@ -15,11 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
-import jwt
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken
 
-from api.accounts import BOT_PREFIX, Accounts
+from api.accounts import Accounts, TokenRejected, authenticate
 from api.mcp.settings import McpSettings
 from api.security import TokenService
 from tools.guard.policy import Actor, ActorKind, Role
@@ -84,17 +83,11 @@ class BearerTokens:
         )
 
     def _actor(self, token: str) -> tuple[Actor, int | None] | None:
-        if token.startswith(BOT_PREFIX):
-            bot = self.accounts.bot(token)
-            return (bot, None) if bot is not None else None
         try:
-            claims = self.tokens.verify(token)
-        except jwt.PyJWTError:
+            actor, claims = authenticate(token, self.tokens, self.accounts)
+        except TokenRejected:
             return None
-        if self.accounts.is_revoked(claims.jti):
-            return None
-        user = self.accounts.session_user(claims.subject, claims.epoch)
-        return (user, claims.expires_at) if user is not None else None
+        return actor, claims.expires_at if claims is not None else None
 
 
 def token_actor() -> Actor:
