@@ -27,6 +27,7 @@ from agent.planner.selection import (
     Clarify,
     PlanContext,
     Unsupported,
+    hold_back,
     names_container,
     remember_mentioned,
 )
@@ -85,6 +86,7 @@ def build_plan(
                     continue
                 if intent.action == "negated":
                     declined.append(intent.note or "")
+                    hold_back(clause, ctx, negated=True)
                     continue
                 found, rest = _calls(intent, clause, ctx)
                 if not found:
@@ -92,6 +94,7 @@ def build_plan(
                     if intent.note:
                         notes.append(intent.note)
                     remember_mentioned(rest, ctx)
+                    hold_back(rest, ctx, negated=False)
                     deploy.remember(rest, ctx)
                     continue
                 calls = found

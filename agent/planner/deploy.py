@@ -532,6 +532,11 @@ def image_spec(clause: Clause, ctx: PlanContext) -> tuple[ImageSpec | None, Clau
             j += 1
         if j >= len(clause) or clause.used(clause[j]) or clause[j].quoted:
             continue
+        if clause[j].norm in lx.PULLED_IMAGE_PRONOUNS and token.norm in lx.IMAGE_MARKERS:
+            # "pull nginx:1.28 and update web to it": the image the plan just pulled
+            if ctx.last_image is None:
+                raise Clarify('Which image should it update to? For example: "to :v2".')
+            return ImageSpec(ref=ctx.last_image), clause.take_at(*range(i, j + 1))
         loose = token.norm in lx.IMAGE_MARKERS
         spec, rest = _spec_at(clause, j, ctx, marked=marked, loose=loose)
         if spec is not None:

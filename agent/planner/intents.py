@@ -295,6 +295,17 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
     ),
     Rule("why it crashed", lambda f: _asks_why(f), _intent("why")),
     Rule(
+        "did anything crash?",
+        lambda f: (
+            f.norms & lx.ANY_TARGET_WORDS
+            and f.norms & lx.CRASHED_WORDS
+            and not f.change
+            and not f.per_container_read
+            and not f.names_container(f.clause)
+        ),
+        _intent("read", "problems"),
+    ),
+    Rule(
         "what's broken? is everything ok?",
         lambda f: (
             f.norms & lx.PROBLEM_WORDS
@@ -472,7 +483,12 @@ def _copies(f: ClauseFacts) -> bool:
 
 
 def _names_images(f: ClauseFacts) -> bool:
-    return bool(f.nouns & {"images", "image"}) and "containers" not in f.nouns
+    if f.nouns & {"images", "image"}:
+        return "containers" not in f.nouns
+    # "remove redis:6": a local image by its tag, which names no container
+    local = {image.lower() for image in f.images}
+    tagged = any(t.norm in local and ":" in t.norm for t in f.clause if not t.quoted)
+    return tagged and not f.names_container(f.clause)
 
 
 def _order(f: ClauseFacts) -> Intent:

@@ -62,6 +62,8 @@ class PlanContext:
     last_project: tuple[str, str | None] | None = None  # (project, compose service)
     last_services: list[str] = field(default_factory=list)
     next_clause: Clause | None = None  # the clause after this one, for "… and its volumes"
+    # containers an earlier clause said to leave alone ("don't touch the db, restart the rest")
+    held_back: list[ContainerBrief] = field(default_factory=list)
     skip_next: bool = False  # set when this clause's handler took the next clause in
 
     def __post_init__(self) -> None:
@@ -150,6 +152,17 @@ def remember_mentioned(clause: Clause, ctx: PlanContext) -> None:
         ctx.last = ordered(result.containers, ctx.containers)
 
 
+def hold_back(clause: Clause, ctx: PlanContext, *, negated: bool) -> None:
+    """'don't touch the db, ...', 'don't restart the db, ...': what a later "all" or "everything
+    else" leaves out (the clause's targets when it was negated, else what it excepted)."""
+    words = target_words(clause, ctx.known)
+    phrases = words.phrases if negated else words.excluded
+    result = resolve_phrases(phrases, ctx.containers, every=True)
+    if result.missing and not negated:  # "don't restart foo" acts on nothing either way
+        raise Clarify(replies.not_found(result.missing[0], ctx.containers))
+    ctx.held_back.extend(c for c in result.containers if c not in ctx.held_back)
+
+
 def select(verb: str, words: TargetWords, ctx: PlanContext) -> list[ContainerBrief]:
     """The containers a clause means (in live-list order), or `Clarify`."""
     if words.recent and not words.phrases:
@@ -210,7 +223,9 @@ def _select_many(
     if words.phrases:
         chosen = resolve(words.phrases, ctx, every=True, within=within)
         pool = [c for c in pool if c in chosen]
-    excluded = resolve(words.excluded, ctx, every=True)
+    if words.others and not (words.excluded or ctx.held_back):
+        raise Clarify(f"Everything except which containers should I {replies.verb_text(verb)}?")
+    excluded = resolve(words.excluded, ctx, every=True) + ctx.held_back
     pool = [c for c in pool if c not in excluded]
     if not pool:
         described = " or ".join(sorted(states))

@@ -125,6 +125,7 @@ class TargetWords:
     loose: list[list[Token]] = field(default_factory=list)
     singular: bool = False  # "the thing that crashed", "the one": one container is meant
     recent: bool = False  # "the container I just started": by when, which no brief says
+    others: bool = False  # "everything else": all but what was held back
 
     @property
     def empty(self) -> bool:
@@ -166,6 +167,10 @@ def target_words(clause: Clause, known: set[str]) -> TargetWords:
             continue
         if token.norm in lx.RECENT_REFERENCES:
             words.recent = True
+            close()
+            continue
+        if token.norm in lx.OTHERS_WORDS and not token.quoted:
+            words.others = True
             close()
             continue
         if token.norm in lx.SINGULAR_TARGET_NOUNS and token.norm not in known:

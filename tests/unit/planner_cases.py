@@ -2159,8 +2159,11 @@ BATCH_4: list[Case] = [
          one("compose_up", project="blog")),
     Case("compose", "bring the monitoring stack down", "ops", "calls",
          one("compose_down", project="monitoring")),
+    # Expected compose_restart(shop, db) when written; the planner's convention (without the
+    # word "project", "the web service of shop" is its container, as in "logs for the web
+    # service of shop") restarts the same one container, so the row was corrected after the run.
     Case("compose", "restart just the db service of shop", "ops", "calls",
-         one("compose_restart", project="shop", service="db")),
+         one("restart_container", container="shop-db-1")),
     Case("compose", "tear down blog and wipe its data", "ops", "calls",
          one("compose_down", project="blog", volumes=True)),
     Case("compose-one", "restart everything in the stack", "proj", "calls",
@@ -2188,3 +2191,25 @@ BATCH_4: list[Case] = [
 ]
 # fmt: on
 BATCHES["batch4"] = BATCH_4
+# Every batch-4 row passes after the fixes (docs/planner-batches.md).
+CASES += BATCH_4
+
+# The general rules added for batch 4, on phrasings of their own.
+# fmt: off
+CASES += [
+    # what an earlier clause holds back is left out of a later "all" / "everything else"
+    Case("safety", "do not touch worker and stop all", "shop", "calls",
+         each("stop_container", ["shop-web-1", "shop-api-1", "shop-db-1"])),
+    Case("safety", "don't restart the db, restart everything else", "shop", "calls",
+         each("restart_container", ["shop-web-1", "shop-api-1", "worker"])),
+    Case("safety", "restart everything else", "shop", "clarify", mentions=("except",)),
+    # "update ... to it": the image this plan just pulled, or a question
+    Case("update", "update the web container to it", "ops", "clarify",
+         harmful=("update_container_image",)),
+    # a local image by its tag
+    Case("images", "delete redis:6", "shop", "calls", one("remove_image", image="redis:6")),
+    # a crash of nothing in particular: everything in trouble
+    Case("problems", "did any container die", "shop", "calls", one("find_problems")),
+    Case("schedule", "restart the api daily", "shop", "unknown", mentions=("scheduling",)),
+]
+# fmt: on

@@ -20,6 +20,8 @@ PLURAL_CONTAINER_WORDS = words("containers instances")
 SINGULAR_TARGET_NOUNS = words("thing one container box instance")
 # "the container I just started": by recency (tokens.PHRASES folds the idioms into this word).
 RECENT_REFERENCES = words("just-started")
+# "restart everything else": all but what an earlier clause held back ("don't touch the db").
+OTHERS_WORDS = words("else")
 CONTAINER_WORDS = words("container containers")
 
 # --- lifecycle --------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from agent.planner.lexicon._build import aliases
 NOUN_ALIASES: dict[str, str] = {
     **aliases(
         "logs",
-        "logs log output stdout stderr logfile tail lines printed printing logged said saying "
-        "wrote",
+        "logs log output stdout stderr logfile tail lines printed printing logged logging said "
+        "saying wrote",
     ),
     **aliases(
         "stats",

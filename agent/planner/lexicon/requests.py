@@ -25,7 +25,13 @@ TROUBLE_CONDITIONS: tuple[tuple[str, str], ...] = (
 # Taken with a condition: the code in "exited with code 1".
 CONDITION_TAIL_WORDS = words("code an error 1 2 3 4 5 6 7 8 9 127 137 139 143 255")
 # "what's broken?", "is everything ok?", "any problems?": whatever is in trouble (find_problems).
-PROBLEM_WORDS = words("broken problem problems trouble issues issue ok okay fine alright healthy")
+PROBLEM_WORDS = words(
+    "broken problem problems trouble issues issue ok okay fine alright healthy flaky"
+)
+# "did anything crash?", "has something died?": a crash of no container in particular is asked
+# about, which a look at everything in trouble answers (exit codes and crash loops, with causes).
+ANY_TARGET_WORDS = words("anything something any")
+CRASHED_WORDS = words("crash crashed crashes die died dies")
 # "figure out why ..." asks for a cause as "why" does.
 
 # "run two nginx containers": copies are a scaling request, which this catalogue cannot do.
@@ -121,7 +127,9 @@ TRIGGER_WORDS = words("force do perform trigger kick run start please")
 # --- what the planner does not do -------------------------------------------------------------
 
 # "stop web in 5 minutes", "restart api tomorrow": a delayed action.
-LATER_WORDS = words("tomorrow tonight later midnight")
+LATER_WORDS = words(
+    "tomorrow tonight later midnight schedule scheduled nightly daily weekly hourly"
+)
 DELAY_PREPOSITIONS = words("in after")
 # Time units of a delay, singular (a trailing "s" is dropped before the lookup).
 DELAY_UNITS = words("second sec minute min hour hr day")

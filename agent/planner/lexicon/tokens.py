@@ -80,6 +80,10 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("host", "pid"): "host-pid",
     ("what", "went", "wrong"): "why-crash",
     ("figure", "out", "why"): "why",
+    ("find", "out", "why"): "why",
+    ("stopped", "working"): "broken",
+    ("over", "and", "over"): "crash-loop",
+    ("again", "and", "again"): "crash-loop",
     ("does", "docker", "have"): "host",
     ("swarm", "enabled"): "system",
     ("swarm", "mode"): "system",
@@ -186,6 +190,7 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("acting", "up"): "broken",
     ("playing", "up"): "broken",
     ("other", "than"): "except",
+    ("do", "not", "touch"): "except",  # "don't touch the db, restart everything else"
     ("apart", "from"): "except",
     ("but", "not"): "except",
     ("as", "well", "as"): "and",
@@ -263,7 +268,7 @@ within via through over under after before while its their them it they then and
 too but except each every all any both everything nothing none other others sure cool great nice
 good bad awesome buddy mate bro sir guys folks tonight today yesterday soon later asap
 immediately fully completely entire whole only single instead rather perhaps probably exactly
-ever never even greeting two three four five six seven eight nine ten several multiple couple
+ever never even else greeting two three four five six seven eight nine ten several multiple couple
 tomorrow midnight recreate replicas compose
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
 whichever constantly repeatedly time times lately healthcheck crash-loop exited-nonzero

@@ -24,6 +24,8 @@ ANY_IMAGE_MARKERS = IMAGE_MARKERS | LOOSE_IMAGE_MARKERS
 IMAGE_SPEC_SKIP = words("the a an image version tag new release")
 # After a marker, these say a tag follows: "to version 2", "to tag beta".
 TAG_MARKERS = words("version tag release")
+# After a marker, the image this plan just pulled: "pull nginx:1.28 and update web to it".
+PULLED_IMAGE_PRONOUNS = words("it")
 
 # --- health windows ---------------------------------------------------------------------------
 

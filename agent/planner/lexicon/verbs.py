@@ -9,7 +9,7 @@ VERB_ALIASES: dict[str, str] = {
     **aliases("restart", "restart restarts bounce reboot recycle respawn reload kick"),
     **aliases("stop", "stop kill halt shutdown terminate"),
     **aliases("start", "start boot resume unpause wake compose-up"),
-    **aliases("remove", "remove delete rm destroy nuke trash drop erase del"),
+    **aliases("remove", "remove delete rm destroy nuke trash drop erase del wipe"),
     **aliases("run", "run deploy launch create install provision"),
     **aliases("pull", "pull"),
     **aliases("fetch", "fetch download"),
