@@ -91,8 +91,12 @@ def run(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     spec = run_spec(clause, ctx.images, fallback_image=ctx.last_image)
     if spec.image_token is None:
         raise Clarify("Which image should I run? For example: deploy nginx on port 8080.")
-    if any(source in lx.CURRENT_FOLDER_WORDS for source in spec.args.get("volumes", {})):
-        raise Clarify(lx.ASK_ABSOLUTE_PATH)  # "-v $(pwd):/app"
+    sources = spec.args.get("volumes", {})
+    if any(
+        source in lx.CURRENT_FOLDER_WORDS or source.startswith(lx.HOME_FOLDER_PREFIXES)
+        for source in sources
+    ):
+        raise Clarify(lx.ASK_ABSOLUTE_PATH)  # "-v $(pwd):/app", "~/projects at /src"
     unclear = _unclear_words(spec)
     if unclear:
         # a container started without what was asked of it is a change nobody asked for
@@ -128,6 +132,7 @@ def _unclear_words(spec: RunSpec) -> list[str]:
         and token.kind == "word"
         and token.norm not in lx.RUN_OPTION_WORDS
         and token.norm not in lx.TARGET_SYNONYMS
+        and token.norm not in lx.RUN_ROLE_WORDS
         and token.norm not in ports  # "port 8080 mapped to 80": said again
     ]
 

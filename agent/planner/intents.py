@@ -251,6 +251,7 @@ CHANGE_RULES: tuple[Rule[str], ...] = (
         lambda f: f.norms & lx.COMPOSE_COMMANDS and f.norms & lx.UP_WORDS,
         _verb("start"),
     ),
+    Rule("give me a mariadb", lambda f: _asks_for_new(f), _verb("run")),
     Rule(
         "set ... replicas to 3",
         lambda f: f.norms & lx.SET_VERBS and f.norms & lx.REPLICA_WORDS,
@@ -273,6 +274,17 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
         "how full is the disk in worker? cat /etc/hosts in web",  # a command answers it
         lambda f: not f.change and _asks_inside(f.clause) and f.names_container(f.clause),
         _intent("inside"),
+    ),
+    Rule(
+        "a health check of everything",
+        lambda f: (
+            f.norms & lx.HEALTH_CHECK_WORDS
+            and any(t.kind == "quant" for t in f.clause)
+            and not f.norms & lx.FAILING_WORDS
+            and not f.change
+            and not f.names_beyond_condition
+        ),
+        _intent("read", "problems"),
     ),
     Rule(
         "remove the containers that exited with code 1",  # a change picked by a condition: ask
@@ -475,6 +487,17 @@ def _sets_image_or_env(f: ClauseFacts) -> bool:
     if f.norms & lx.IMAGE_SETTING_WORDS and f.norms & lx.SET_TARGET_MARKERS:
         return True
     return any(_ENV_RE.match(t.raw) for t in f.clause)
+
+
+def _asks_for_new(f: ClauseFacts) -> bool:
+    """'give me a mariadb', 'I need a redis on 6379': a new container of a well-known image that
+    no live container is named after."""
+    if not f.norms & lx.PROVIDE_WORDS:
+        return False
+    for before, token in zip(f.clause, f.clause[1:], strict=False):
+        if before.norm in lx.NEW_CONTAINER_WORDS and token.norm in lx.KNOWN_IMAGES:
+            return token.norm not in f.container_names
+    return False
 
 
 def _copies(f: ClauseFacts) -> bool:

@@ -236,6 +236,9 @@ def plausible_image(ref: str, local_images: Sequence[str]) -> bool:
 def choose_image(ref: str, local_images: Sequence[str], *, prefer_local: bool) -> ImageChoice:
     """Fix a misspelt well-known image; with `prefer_local`, 'api' -> the local 'shop/api:1.4'."""
     name, _, tag = ref.partition(":")
+    if name in lx.HUB_NAMES:
+        name = lx.HUB_NAMES[name]
+        ref = name + (f":{tag}" if tag else "")
     if "/" in name or name in lx.KNOWN_IMAGES:
         return ImageChoice(ref)
     if prefer_local:

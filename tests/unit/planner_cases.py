@@ -1835,10 +1835,8 @@ BATCH_2: list[Case] = [
 ]
 # fmt: on
 BATCHES["batch2"] = BATCH_2
-# Batch-2 rows still failing after the fixes: strict known gaps, so a fix shows up.
-_BATCH_2_GAPS = {
-    "give me a health check of everything",
-}
+# Batch-2 rows still failing after the fixes (none since batch 4): strict known gaps.
+_BATCH_2_GAPS: set[str] = set()
 CASES += [case for case in BATCH_2 if case.text not in _BATCH_2_GAPS]
 
 # Issue #15, batch 3: fresh phrasings in other words than batches 1-2, written before the
@@ -1961,8 +1959,6 @@ BATCH_3: list[Case] = [
 BATCHES["batch3"] = BATCH_3
 # Batch-3 rows still failing after the fixes: strict known gaps, so a fix shows up.
 _BATCH_3_GAPS = {
-    "give me a mariadb, database wiki, root pw toor",
-    "spin up an apache web server on its default port",
     "mount ~/projects into a node container at /src",
     "shut the whole stack down",
 }
@@ -2211,5 +2207,18 @@ CASES += [
     # a crash of nothing in particular: everything in trouble
     Case("problems", "did any container die", "shop", "calls", one("find_problems")),
     Case("schedule", "restart the api daily", "shop", "unknown", mentions=("scheduling",)),
+    # a new container asked for by "give me / I need a <well-known image>"
+    Case("run", "I need a redis on 6379", "shop", "calls",
+         one("run_container", image="redis", ports={"6379": "6379"})),
+    # what people call an image -> its Docker Hub name; a role word next to it is no option
+    Case("run", "run postgresql with password x", "shop", "calls",
+         one("run_container", image="postgres", env={"POSTGRES_PASSWORD": "x"})),
+    Case("run", "run an nginx web server on 8080", "shop", "calls",
+         one("run_container", image="nginx", ports={"8080": "80"})),
+    # a health check of everything is a health report
+    Case("problems", "health check all", "shop", "calls", one("find_problems")),
+    # "~" is a home folder on some machine: ask for an absolute path on the Docker host
+    Case("mounts", "docker run -v ~/data:/data alpine", "shop", "clarify",
+         mentions=("absolute",), harmful=("run_container",)),
 ]
 # fmt: on

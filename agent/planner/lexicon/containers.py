@@ -32,6 +32,8 @@ NO_GRACE_WORDS = words("kill")
 TIMEOUT_FLAGS = words("-t --time --timeout timeout")
 # "start a redis on 6379", "start a new worker": a new container, not an existing one.
 NEW_CONTAINER_WORDS = words("a an new another fresh")
+# "give me a mariadb", "I need a redis": asking for a new container of a well-known image.
+PROVIDE_WORDS = words("give get need want")
 
 # --- exec -------------------------------------------------------------------------------------
 

@@ -73,6 +73,9 @@ TARGET_SYNONYMS: dict[str, tuple[str, ...]] = {
     "backend": ("api",),
 }
 
+# What people call an image -> its name on Docker Hub ("an apache web server" runs httpd).
+HUB_NAMES: dict[str, str] = {"apache": "httpd", "postgresql": "postgres", "mongodb": "mongo"}
+
 # Tags people say without an image: "update web to latest", "to stable".
 BARE_TAGS = words("latest stable edge alpine slim beta canary nightly lts main master dev")
 # "latest redis", "pull redis latest": the latest tag.

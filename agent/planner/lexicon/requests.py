@@ -28,6 +28,10 @@ CONDITION_TAIL_WORDS = words("code an error 1 2 3 4 5 6 7 8 9 127 137 139 143 25
 PROBLEM_WORDS = words(
     "broken problem problems trouble issues issue ok okay fine alright healthy flaky"
 )
+# "a health check of everything": a health report of all (find_problems), unless failing is
+# said ("which containers fail their health checks" lists the unhealthy ones).
+HEALTH_CHECK_WORDS = words("healthcheck")
+FAILING_WORDS = words("fail fails failing failed unhealthy")
 # "did anything crash?", "has something died?": a crash of no container in particular is asked
 # about, which a look at everything in trouble answers (exit codes and crash loops, with causes).
 ANY_TARGET_WORDS = words("anything something any")

@@ -108,6 +108,8 @@ AUTO_REMOVE_WORDS = words("--rm")
 AUTO_REMOVE = "removing a container automatically when it exits (--rm)"
 # "the current folder": the server cannot see the user's folder; ask for an absolute path.
 CURRENT_FOLDER_WORDS = words("cwd . ./ $pwd ${pwd}")
+# "~/projects": the home folder of whom, on which machine? Asked the same way.
+HOME_FOLDER_PREFIXES = ("~",)
 ASK_ABSOLUTE_PATH = (
     "Which host folder should I mount? Give its absolute path on the Docker host (for example "
     "/srv/site): I can't see the folder you are in."
@@ -117,6 +119,9 @@ RUN_OPTION_WORDS = words(
     "port ports -p --publish publish publishing mapped mapping map mount mounted mounting bind "
     "volume volumes -v --volume detach"
 )
+# What a new container is for, said next to its image ("an apache web server", "a redis
+# cache"): a description, not an option to ask about.
+RUN_ROLE_WORDS = words("web webserver site frontend backend database db cache proxy queue broker")
 IGNORED_RUN_FLAGS = words(
     "-d --detach -it -i -t -ti detached daemon daemonized --interactive --tty"
 )
