@@ -135,6 +135,7 @@ def test_a_viewer_sees_neither_others_cards_nor_their_audit(
     assert_clean(at)
     assert not [b for b in at.button if b.key == f"approve_{approval_id}"]
     assert approval_id not in shown_text(at)
+
     def audit_args(role: str) -> str:
         page = new_app(role, page="audit")
         assert_clean(page)
