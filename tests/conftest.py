@@ -283,3 +283,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.slow)
         if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+# The loopback registry, for any module that asks for it (imported last: it uses the names
+# above).
+from tests.registry import registry  # noqa: E402, F401

@@ -4,21 +4,30 @@ and then lets the paused conversation continue."""
 from __future__ import annotations
 
 import logging
+import queue
+import threading
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ServicesDep
 from api.schemas import ApprovalDecision, ApprovalPublic, DecisionPublic, error_responses
 from api.services import Services
+from api.sse import SSE_RESPONSE, event_stream, sse
 from tools.approvals import ApprovalStatus, may_see
 from tools.errors import (
+    ApprovalAlreadyDecided,
     ApprovalExpired,
     ApprovalNotFound,
     ApprovalTargetChanged,
     DockerDeployerError,
+    ErrorCode,
     PolicyDenied,
 )
+from tools.guard.policy import Actor
+from tools.progress import watching
 
 log = logging.getLogger("dockerdeployer.api")
 
@@ -54,7 +63,57 @@ def get_approval(approval_id: str, actor: CurrentActor, services: ServicesDep) -
 def decide(
     approval_id: str, body: ApprovalDecision, actor: CurrentActor, services: ServicesDep
 ) -> dict[str, Any]:
-    approval_id = approval_id[:64]
+    return _decided(approval_id[:64], body, actor, services)
+
+
+@router.post(
+    "/{approval_id}/stream",
+    response_class=StreamingResponse,
+    responses={**SSE_RESPONSE, **error_responses(409)},
+)
+def decide_streamed(
+    approval_id: str, body: ApprovalDecision, actor: CurrentActor, services: ServicesDep
+) -> StreamingResponse:
+    """The same decision as Server-Sent Events: `progress` while the approved call runs (an
+    image pull: `{"kind": "pull", "image", "status", "current", "total"}`), then `done` (what
+    POST /api/approvals/{id} returns) or `error` (`{"detail", "code"}`). The decision runs to
+    its end even if the client goes away."""
+    approval = services.gateway.approvals.get(approval_id[:64])
+    if not may_see(actor, approval):
+        raise ApprovalNotFound(f"no approval {approval_id[:64]!r}")
+    if approval.status is not ApprovalStatus.PENDING:  # answered with its status, not a stream
+        raise ApprovalAlreadyDecided(f"approval {approval.id} is already {approval.status}")
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def work() -> None:
+        try:
+            with watching(lambda progress: events.put(("progress", progress))):
+                decided = DecisionPublic.model_validate(
+                    _decided(approval.id, body, actor, services)
+                )
+                events.put(("done", decided.model_dump(mode="json")))
+        except DockerDeployerError as exc:
+            events.put(("error", {"detail": exc.message, "code": exc.code}))
+        except Exception:  # the stream has started: say so in-band
+            log.exception("deciding approval %s failed", approval.id)
+            events.put(("error", {"detail": "internal error; it has been logged",
+                                  "code": ErrorCode.INTERNAL}))  # fmt: skip
+
+    threading.Thread(target=work, name=f"decide-{approval.id}", daemon=True).start()
+
+    def stream() -> Iterator[str]:
+        while True:
+            event, data = events.get()
+            yield sse(event, data)
+            if event != "progress":
+                return
+
+    return event_stream(stream())
+
+
+def _decided(
+    approval_id: str, body: ApprovalDecision, actor: Actor, services: Services
+) -> dict[str, Any]:
     # Who may not decide gets the gateway's 403 (the contract for a role that forbids).
     try:
         outcome = services.gateway.decide(
