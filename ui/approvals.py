@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui import session
 from ui.client import ApiError, Approval, ChatReply, Decision
-from ui.safe_text import escape_markdown, short_id
+from ui.safe_text import escape_markdown, human_bytes, short_id
 
 RISK_COLOURS = {"read": "green", "change": "orange", "destructive": "red"}
 ROLE_RANK = {"viewer": 0, "operator": 1, "admin": 2}
@@ -100,7 +100,7 @@ def decide(approval_id: str, decision: Decision) -> None:
     reason = (st.session_state.get(f"reason_{approval_id}") or "").strip() or None
     known = session.pending().get(approval_id)
     try:
-        response = session.api().decide(approval_id, decision, reason)
+        response = _decided(approval_id, decision, reason)
     except ApiError as exc:
         session.report(exc, f"Could not {decision} approval {approval_id}")
         if not _still_pending(approval_id, exc):
@@ -116,6 +116,30 @@ def decide(approval_id: str, decision: Decision) -> None:
     else:
         _flash_outcome(decision, outcome)
     session.update_stage()
+
+
+def _decided(approval_id: str, decision: Decision, reason: str | None) -> dict[str, Any]:
+    """The decision, streamed: while an approved deploy pulls its image, a line shows how far
+    the pull has come."""
+    shown = st.empty()
+    try:
+        for item in session.api().decide_stream(approval_id, decision, reason):
+            data = item.data
+            if item.event == "progress" and data.get("kind") == "pull":
+                shown.text(pull_line(data))  # image names and statuses: plain text only
+            elif item.event == "done":
+                return data
+            elif item.event == "error":
+                raise ApiError(str(data.get("detail")), 0, data.get("code"))
+    finally:
+        shown.empty()
+    raise ApiError("the decision's stream ended without an answer; see the Approvals page")
+
+
+def pull_line(progress: dict[str, Any]) -> str:
+    done, total = int(progress.get("current") or 0), int(progress.get("total") or 0)
+    size = f" {human_bytes(done)} of {human_bytes(total)}" if total else ""
+    return f"Pulling {progress.get('image')}: {progress.get('status')}{size}"
 
 
 def _still_pending(approval_id: str, exc: ApiError) -> bool:

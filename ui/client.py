@@ -247,11 +247,15 @@ class ApiClient:
         body: dict[str, Any] = {"message": message}
         if thread_id:
             body["thread_id"] = thread_id
+        return self._events("/api/chat/stream", body)
+
+    def _events(self, path: str, body: dict[str, Any]) -> Iterator[StreamEvent]:
+        """POST `body`, then the Server-Sent Events of the answer; a refusal before the first
+        event raises as any other request would."""
         try:
             with self._http.stream(
-                "POST", "/api/chat/stream", json=body, headers=self._headers(),
-                timeout=CHAT_TIMEOUT,
-            ) as response:  # fmt: skip
+                "POST", path, json=body, headers=self._headers(), timeout=CHAT_TIMEOUT
+            ) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise _error_from(response)
@@ -287,6 +291,16 @@ class ApiClient:
             body["reason"] = reason
         path = f"/api/approvals/{self._ref(approval_id)}"
         return cast(dict[str, Any], self._json("POST", path, json=body, timeout=CHAT_TIMEOUT))
+
+    def decide_stream(
+        self, approval_id: str, decision: Decision, reason: str | None = None
+    ) -> Iterator[StreamEvent]:
+        """The decision as events: `progress` while the approved call runs (an image pull),
+        then `done` (what `decide` returns) or `error`."""
+        body: dict[str, Any] = {"decision": decision}
+        if reason:
+            body["reason"] = reason
+        return self._events(f"/api/approvals/{self._ref(approval_id)}/stream", body)
 
     # --- audit -------------------------------------------------------------------------------
 
