@@ -32,7 +32,9 @@ if ! engine_answers; then
     exit 1
   fi
   log "starting dockerd"
-  nohup dockerd --host unix:///var/run/docker.sock >/tmp/dockerd.log 2>&1 &
+  # In a session of its own: the engine must outlive the shell (and process group) that
+  # started it, or the end of one test run takes it down under the next.
+  setsid nohup dockerd --host unix:///var/run/docker.sock >/tmp/dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do engine_answers && break; sleep 0.5; done
   engine_answers || { log "dockerd did not come up; see /tmp/dockerd.log"; tail -20 /tmp/dockerd.log >&2; exit 1; }
 elif [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ]; then
