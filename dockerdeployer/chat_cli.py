@@ -36,6 +36,27 @@ def _card(approval: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _decide(gateway: Any, approval_id: str, actor: Actor, approve: bool) -> None:
+    """Decide; on a terminal, an approved deploy's image pull is shown as it goes (stderr)."""
+    from tools.progress import watching
+
+    def show(progress: dict[str, Any]) -> None:
+        done, total = progress.get("current") or 0, progress.get("total") or 0
+        size = f" {done / 2**20:.1f}/{total / 2**20:.1f} MiB" if total else ""
+        line = f"pulling {progress.get('image')}: {progress.get('status')}{size}"
+        print(f"\r\033[K{line[:120]}", end="", file=sys.stderr, flush=True)
+
+    reason = None if approve else "declined"
+    if not sys.stderr.isatty():
+        gateway.decide(approval_id, actor, approve, reason)
+        return
+    try:
+        with watching(show):
+            gateway.decide(approval_id, actor, approve, reason)
+    finally:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
 def _ask(prompt: str) -> bool:
     try:
         return input(f"{prompt} [y/N] ").strip().lower() in ("y", "yes")
@@ -94,7 +115,7 @@ def run_chat(
                     print(_card(approval))
                 approve = yes or _ask("Run it?")
                 try:
-                    gateway.decide(approval["id"], actor, approve, None if approve else "declined")
+                    _decide(gateway, approval["id"], actor, approve)
                 except ApprovalForbidden as exc:
                     blocked = exc.message
                     break
@@ -150,7 +171,7 @@ def _repl(assistant: Any, gateway: Any, actor: Actor, *, dry_run: bool, yes: boo
                 for approval in result.approvals:
                     print(_card(approval))
                     approve = yes or _ask("Run it?")
-                    gateway.decide(approval["id"], actor, approve, None if approve else "declined")
+                    _decide(gateway, approval["id"], actor, approve)
                 result = assistant.resume(actor, thread)
             print(f"assistant> {result.reply}")
         except DockerDeployerError as exc:
