@@ -58,8 +58,12 @@ def _read_reply(tool: str, args: dict[str, Any], result: Any) -> str:
         )
     if tool == "diagnose_container":
         text = f"{result['container']} ({result['state']}): likely cause: {result['likely_cause']}"
-        if result.get("evidence"):
-            text += "\nEvidence:\n" + _code("\n".join(result["evidence"]))
+        evidence = result.get("evidence") or []
+        if evidence:
+            text += "\nEvidence:\n" + _code("\n".join(evidence))
+        errors = [line for line in result.get("error_lines") or [] if line not in evidence]
+        if errors:  # what the fix tells the reader to look at
+            text += "\nError lines from its log:\n" + _code("\n".join(errors))
         if result.get("fix"):
             text += f"\nFix: {result['fix']}"
         return text
