@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,22 +34,33 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The server's base URL (…/v1). Installs (or reuses the cached) server and model first."""
+class ModelServerUnavailable(RuntimeError):
+    pass
+
+
+def ensure_model_server() -> dict[str, str]:
+    """Install (or reuse the cached) server and model: {"python": ..., "model": ...}."""
     found = subprocess.run(
         ["bash", str(ROOT / "scripts/ensure-model-server.sh")],
         capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
     if found.returncode != 0:
-        pytest.fail(f"scripts/ensure-model-server.sh failed:\n{found.stderr[-3000:]}", False)
-    paths = dict(line.split("=", 1) for line in found.stdout.splitlines() if "=" in line)
+        raise ModelServerUnavailable(
+            f"scripts/ensure-model-server.sh failed:\n{found.stderr[-3000:]}"
+        )
+    return dict(line.split("=", 1) for line in found.stdout.splitlines() if "=" in line)
+
+
+@contextmanager
+def running_llama_server(log: Path, n_ctx: int = 8192) -> Iterator[str]:
+    """llama.cpp's server on a free loopback port while the block runs: its base URL (…/v1).
+    Also used outside pytest (benchmarks/model_bench.py)."""
+    paths = ensure_model_server()
     port = _free_port()
-    log = tmp_path_factory.mktemp("llama") / "server.log"
     command = [
         paths["python"], "-m", "llama_cpp.server", "--model", paths["model"],
         "--model_alias", MODEL_NAME, "--chat_format", "chatml-function-calling",
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "8192",
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
         "--n_threads", str(min(2, os.cpu_count() or 1)),
     ]  # fmt: skip
     with open(log, "wb") as out:
@@ -58,14 +70,16 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 180
         while True:
             if server.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited:\n{log.read_text()[-3000:]}", False)
+                raise ModelServerUnavailable(f"llama_cpp.server exited:\n{log.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{base}/models", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not answer:\n{log.read_text()[-3000:]}", False)
+                raise ModelServerUnavailable(
+                    f"llama_cpp.server did not answer:\n{log.read_text()[-3000:]}"
+                )
             time.sleep(0.5)
         yield base
     finally:
@@ -74,6 +88,17 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server's base URL (…/v1). Installs (or reuses the cached) server and model first."""
+    log = tmp_path_factory.mktemp("llama") / "server.log"
+    try:
+        with running_llama_server(log) as base:
+            yield base
+    except ModelServerUnavailable as exc:
+        pytest.fail(str(exc), False)
 
 
 class RecordingProxy:
