@@ -2222,3 +2222,60 @@ CASES += [
          mentions=("absolute",), harmful=("run_container",)),
 ]
 # fmt: on
+
+# Batch 5: from the diagnosis bench, not blind. Requests a bench engineer saw the offline
+# planner miss on the real engine (diagnosis of a container that will not start, a project that
+# will not come up, a run said in full), plus the three docker-bench tasks it failed
+# (httpd-docker-run, httpd-mapped, update-conversational), written as rows before the planner
+# was changed for them; first-run figures in docs/planner-batches.md.
+# fmt: off
+BATCH_5: list[Case] = [
+    # --- a container that will not start: a question about why, never a start ------------------
+    Case("diagnose", "why won't old-migrate start?", "shop", "calls",
+         one("diagnose_container", container="old-migrate"), harmful=("start_container",)),
+    Case("diagnose", "pg doesn't start", "plain", "calls",
+         one("diagnose_container", container="pg"), harmful=("start_container",)),
+    Case("diagnose", "the cache won't start, why?", "shop", "calls",
+         one("diagnose_container", container="shop-cache-1"), harmful=("start_container",)),
+    Case("diagnose", "why is old-migrate not starting?", "shop", "calls",
+         one("diagnose_container", container="old-migrate"), harmful=("start_container",)),
+    Case("diagnose", "pg won't start, what's wrong with it?", "plain", "calls",
+         one("diagnose_container", container="pg"), harmful=("start_container",)),
+    Case("diagnose", "old-migrate fails to start, why?", "shop", "calls",
+         one("diagnose_container", container="old-migrate"), harmful=("start_container",)),
+    Case("diagnose", "why can't pg start on port 8080?", "plain", "calls",
+         one("diagnose_container", container="pg"), harmful=("start_container",)),
+    Case("diagnose", "why does the cache fail to start on port 8080?", "shop", "calls",
+         one("diagnose_container", container="shop-cache-1"), harmful=("start_container",)),
+    # --- a compose project that will not come up: its services and states (compose_ps), and
+    # why each of its containers in trouble stopped --------------------------------------------
+    Case("compose", "why won't shop come up?", "ops", "calls",
+         [[call("compose_ps", project="shop"),
+           call("diagnose_container", container="shop-cache-1")]],
+         harmful=("compose_up", "start_container")),
+    Case("compose", "why won't blog come up?", "ops", "calls",
+         one("compose_ps", project="blog"), harmful=("compose_up",)),
+    # --- a run said in full ----------------------------------------------------------------------
+    Case("run", "spin up httpd as web2 on port 8080 mapped to 80 running httpd-foreground",
+         "shop", "calls",
+         one("run_container", image="httpd", name="web2", ports={"8080": "80"},
+             command="httpd-foreground"),
+         harmful=("exec_in_container",)),
+    # docker-bench httpd-mapped
+    Case("run", "spin up busybox:1.36 as site on port 8081 mapped to 80 running "
+         "`httpd -f -p 80 -h /`", "shop", "calls",
+         one("run_container", image="busybox:1.36", name="site", ports={"8081": "80"},
+             command="httpd -f -p 80 -h /"),
+         harmful=("exec_in_container",)),
+    # docker-bench httpd-docker-run: what follows the image is its command, as for docker run
+    Case("cli", "docker run -d --name site -p 8081:80 busybox:1.36 httpd -f -p 80 -h /", "shop",
+         "calls",
+         one("run_container", image="busybox:1.36", name="site", ports={"8081": "80"},
+             command="httpd -f -p 80 -h /")),
+    # docker-bench update-conversational: "that image" is the one named earlier
+    Case("update", "we built shop/api:1.5, can you move shop-api-1 onto that image?", "ops",
+         "calls", one("update_container_image", container="shop-api-1", image="shop/api:1.5")),
+]
+# fmt: on
+BATCHES["batch5"] = BATCH_5
+CASES += BATCH_5
