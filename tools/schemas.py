@@ -93,17 +93,9 @@ class ContainerLogsInput(ContainerInput):
     grep: str | None = Field(
         default=None, max_length=200, description="Keep lines containing this (case-insensitive)."
     )
-    follow: bool = Field(
-        default=False,
-        description="Also wait for new lines, for `seconds` or until the container stops.",
-    )
-    seconds: int = Field(
-        default=10,
-        ge=1,
-        le=FOLLOW_SECONDS_MAX,
-        description=f"With follow: how long to wait (a chat answer waits at most "
-        f"{FOLLOW_SECONDS_IN_ANSWER} s; a stream up to {FOLLOW_SECONDS_MAX}).",
-    )
+    follow: bool = Field(default=False, description="Also wait for new lines.")
+    # A tool answer waits at most FOLLOW_SECONDS_IN_ANSWER; a stream (CLI, SSE) up to the max.
+    seconds: int = Field(default=10, ge=1, le=FOLLOW_SECONDS_MAX, description="How long to follow.")
 
 
 class ContainerStatsInput(ToolInput):
