@@ -4,21 +4,13 @@ progress, then the decision; verified on the engine, with a real registry on loo
 from __future__ import annotations
 
 import contextlib
-import json
 
 import docker.errors
 
+from tests.api.helpers import sse_events
 from tests.conftest import RUN_ID, TEST_LABEL, unique
 from tests.registry import push
 from tools.guard.policy import Actor, Role
-
-
-def events(text: str) -> list[tuple[str, dict]]:
-    found = []
-    for block in text.strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines())
-        found.append((fields["event"], json.loads(fields["data"])))
-    return found
 
 
 def test_approving_a_deploy_streams_the_pull_then_the_outcome(
@@ -38,7 +30,7 @@ def test_approving_a_deploy_streams_the_pull_then_the_outcome(
             headers=user_headers["admin"],
         ) as response:  # fmt: skip
             assert response.status_code == 200
-            got = events(response.read().decode())
+            got = sse_events(response.read().decode())
         again = client.post(
             f"/api/approvals/{approval_id}/stream", json={"decision": "approve"},
             headers=user_headers["admin"],

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
+from tests.api.helpers import sse_events
 from tests.conftest import unique
 from tools.labels import PROTECT_LABEL
 
 TICKER = ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"]
-
-
-def events(text: str) -> list[tuple[str, dict]]:
-    found = []
-    for block in text.strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines())
-        found.append((fields["event"], json.loads(fields["data"])))
-    return found
 
 
 def test_follow_streams_lines_then_ends(client, user_headers, make_container):
@@ -30,7 +21,7 @@ def test_follow_streams_lines_then_ends(client, user_headers, make_container):
         assert response.headers["content-type"].startswith("text/event-stream")
         body = response.read().decode()
 
-    got = events(body)
+    got = sse_events(body)
     lines = [data["text"] for event, data in got if event == "line"]
     assert len(lines) >= 4 and all(line.startswith("tick ") for line in lines)
     assert got[-1] == ("end", {"lines": len(lines)})

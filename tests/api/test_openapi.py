@@ -40,7 +40,9 @@ from tools.audit import AuditEntry
 from tools.gateway import CallOutcome
 from tools.guard.policy import Actor, Role
 
-ROUTES = 30  # + problems, stats, system/disk, containers/{ref}/diagnosis, approvals/{id}/stream (#15)
+ROUTES = (
+    30  # + problems, stats, system/disk, containers/{ref}/diagnosis, approvals/{id}/stream (#15)
+)
 # Not JSON: documented by media type, with a string schema.
 STREAMED = {"text/event-stream", "text/csv"}
 SCALARS = {"string", "integer", "number", "boolean"}
