@@ -76,6 +76,8 @@ def _handle(intent: Intent, clause: Clause, ctx: PlanContext) -> list[PlannedCal
             return stop(clause, ctx, found)
         case "read":
             return read(list(kinds), clause, ctx, found)
+        case "why":
+            return why(clause, ctx, found)
         case "unknown":
             if intent.note == REMOVING_VOLUMES:
                 _project_volumes(clause, ctx, found)
@@ -967,6 +969,21 @@ def _task_logs(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[Planne
     options, _ = log_options(clause, ctx.names)
     return [PlannedCall("container_logs", {**ctx.container_args(c), **options.args()})
             for c in tasks]  # fmt: skip
+
+
+def why(clause: Clause, ctx: PlanContext, found: wl.Named) -> list[PlannedCall] | None:
+    """'why won't shop come up?': the project's services and their states (compose_ps shows a
+    service with no container too), and why each of its containers that is not up stopped."""
+    project = wl.chosen_project(found, ctx)
+    if project is None:
+        return None  # a container's symptom: the container handlers diagnose it
+    down = [
+        c
+        for c in ctx.containers
+        if wl.compose_project(c) == project and c.state in lx.NOT_UP_STATES
+    ]
+    calls = [_compose("compose_ps", project, ctx)]
+    return calls + [PlannedCall("diagnose_container", ctx.container_args(c)) for c in down]
 
 
 def _set(args: dict[str, Any]) -> dict[str, Any]:

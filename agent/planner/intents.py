@@ -203,6 +203,13 @@ class ClauseFacts:
         return bool(self.nouns & lx.PER_CONTAINER_READS)
 
     @fact
+    def failed_action(self) -> bool:
+        """'pg won't start', 'the api fails to start', 'web is not starting': a failure cue just
+        before the first change verb, said of a container ("don't start pg" orders, and "I won't
+        start anything" is said of no container)."""
+        return failed_action(self.clause, self.names_container)
+
+    @fact
     def symptom(self) -> bool:
         """'web keeps crashing': a symptom of a container that is named, not a list question."""
         return (
@@ -306,6 +313,7 @@ INTENT_RULES: tuple[Rule[Intent], ...] = (
         _intent("read", "trouble"),
     ),
     Rule("why it crashed", lambda f: _asks_why(f), _intent("why")),
+    Rule("pg won't start, the api fails to start", lambda f: f.failed_action, _intent("why")),
     Rule(
         "did anything crash?",
         lambda f: (
@@ -449,13 +457,44 @@ def _change_verb(clause: Sequence[Token]) -> str | None:
 
 
 def _runs_in_container(f: ClauseFacts) -> bool:
-    return "exec" in f.verbs or ("run" in f.verbs and _runs_a_command(f.clause, f.norms))
+    return "exec" in f.verbs or ("run" in f.verbs and _runs_a_command(f.clause, f.names_container))
 
 
 def _asks_why(f: ClauseFacts) -> bool:
     """'why did web crash?', 'what went wrong with the api?', 'why won't pg start?'"""
     failed = f.crash or f.norms & lx.NEGATIONS  # "why won't it start": it does not
     return bool((f.norms & lx.WHY_WORDS and failed) or f.norms & lx.CAUSE_QUESTIONS)
+
+
+def failure_cue(clause: Clause) -> int:
+    """Where the failure cue of the first change verb is ("won't" in "pg won't start", "fails"
+    in "the api fails to start"), or -1 when that verb is not said to have failed."""
+    for i, token in enumerate(clause):
+        if token.kind != "verb" or token.canon not in lx.CHANGE_VERBS:
+            continue
+        k = i - 1
+        while k >= 0 and clause[k].norm in lx.FAILURE_CUE_SKIP:
+            k -= 1
+        if k < 0 or clause[k].quoted or clause[k].norm not in lx.FAILURE_CUES:
+            return -1
+        imperative = clause[k].norm in lx.IMPERATIVE_NEGATION_LEADS or (
+            k > 0 and clause[k - 1].norm in lx.IMPERATIVE_NEGATION_LEADS
+        )
+        return -1 if imperative else k
+    return -1
+
+
+def failed_action(clause: Clause, names_container: Callable[[Clause], bool]) -> bool:
+    """A change verb said to have failed: of a container named before it ("pg won't start"),
+    or tried by someone on a container named after it ("I can't start pg")."""
+    cue = failure_cue(clause)
+    if cue <= 0:
+        return False
+    if names_container(clause[:cue]):
+        return True
+    inability = {clause[cue].norm, clause[cue - 1].norm} & lx.INABILITY_CUES
+    forbids = any(t.norm in lx.LISTENER_WORDS for t in clause[:cue])
+    return bool(inability) and not forbids and names_container(clause[cue + 1 :])
 
 
 def _asks_inside(clause: Clause) -> bool:
@@ -483,10 +522,20 @@ def inside_command(clause: Clause) -> tuple[str | None, Clause]:
 
 
 def _sets_image_or_env(f: ClauseFacts) -> bool:
-    """'set the api image to v2', 'set LOG_LEVEL=debug on mailer'."""
-    if f.norms & lx.IMAGE_SETTING_WORDS and f.norms & lx.SET_TARGET_MARKERS:
+    """'set the api image to v2', 'set LOG_LEVEL=debug on mailer', 'switch web to nginx:1.28'."""
+    if f.norms & lx.SET_TARGET_MARKERS and (
+        f.norms & lx.IMAGE_SETTING_WORDS or any(_image_reference(t, f) for t in f.clause)
+    ):
         return True
     return any(_ENV_RE.match(t.raw) for t in f.clause)
+
+
+def _image_reference(token: Token, f: ClauseFacts) -> bool:
+    """'nginx:1.28', 'shop/api:1.5': an image by its full reference, which names no container."""
+    word = token.norm
+    return (
+        looks_like_image(token) and (":" in word or "/" in word) and word not in f.container_names
+    )
 
 
 def _asks_for_new(f: ClauseFacts) -> bool:
@@ -543,11 +592,26 @@ def _asks_about_updates(f: ClauseFacts) -> bool:
     )
 
 
-def _runs_a_command(clause: Sequence[Token], norms: set[str]) -> bool:
-    """'run `ls /` in web', or 'in the worker, run `migrate`': a quoted command and no image."""
+def _runs_a_command(clause: Clause, names_container: Callable[[Clause], bool]) -> bool:
+    """'run `ls /` in web', or 'in the worker, run `migrate`': a quoted command, and either no
+    image or a container said where it runs ("spin up nginx on port 8080 running `x`" is a new
+    container: the port after "on" names none)."""
     if not any(t.quoted for t in clause):
         return False
-    return bool(norms & lx.EXEC_IN_WORDS) or not any(looks_like_image(t) for t in clause)
+    if not any(looks_like_image(t) for t in clause):
+        return True
+    return any(
+        token.norm in lx.EXEC_IN_WORDS
+        and not token.quoted
+        and (names_container(clause[i + 1 :]) or _pronoun_next(clause, i + 1))
+        for i, token in enumerate(clause)
+    )
+
+
+def _pronoun_next(clause: Clause, start: int) -> bool:
+    """'run `ls` in it': the pronoun right after, past "the" and the like."""
+    rest = [t for t in clause[start:] if t.norm not in lx.TARGET_LEAD_SKIP]
+    return bool(rest) and rest[0].kind == "pronoun"
 
 
 def _question_about_action(clause: Sequence[Token]) -> str | None:

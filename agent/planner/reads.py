@@ -53,6 +53,7 @@ def diagnose(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
     """'why did web crash?': diagnose_container for each container meant; said of nothing in
     particular ("what went wrong?"), everything in trouble."""
     _, clause = log_options(clause, ctx.names)  # "in the last hour" names no container
+    clause = _without_port(clause)  # "why can't web start on port 8080?": context, not a name
     target_words_ = target_words(clause, ctx.known)
     if target_words_.empty and not target_words_.states:
         if not ctx.last:
@@ -60,6 +61,21 @@ def diagnose(clause: Clause, ctx: PlanContext) -> list[PlannedCall]:
         target_words_ = dataclasses.replace(target_words_, pronoun=True)
     targets = select("inspect", target_words_, ctx)
     return [PlannedCall("diagnose_container", ctx.container_args(c)) for c in targets]
+
+
+def _without_port(clause: Clause) -> Clause:
+    """The clause with "port 8080" (and "ports 80 and 443") taken."""
+    for i, token in enumerate(clause):
+        if token.quoted or token.norm not in lx.PORT_WORDS:
+            continue
+        taken = [i]
+        for j in range(i + 1, len(clause)):
+            if clause[j].norm.isdigit():
+                taken.append(j)
+            elif clause[j].norm not in lx.PORT_LIST_GLUE:
+                break
+        clause = clause.take_at(*taken)
+    return clause
 
 
 def _in_trouble(clause: Clause) -> tuple[list[PlannedCall], Clause]:

@@ -8,6 +8,7 @@ Order matters: mounts and networks take their "on"/"at" before the port rules lo
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from agent.planner import lexicon as lx
 from agent.planner.slots import looks_like_image, next_unused, plausible_image, tag_after, with_tag
 from agent.planner.targets import image_base
-from agent.planner.text import Clause
+from agent.planner.text import Clause, Token
 
 _PORT_MAP_RE = re.compile(r"^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5}(?:/(?:tcp|udp))?)$")
 _ARROW_RE = re.compile(r"^(\d{1,5})->(\d{1,5})$")
@@ -45,6 +46,7 @@ def run_spec(
     spec = RunSpec()
     args = spec.args  # filled by the steps below
     for step in (
+        _cli_command,  # first: the words after the image are the command's, not options
         _restart_policy,
         _name,
         _volumes,
@@ -400,10 +402,60 @@ def _env_and_labels(clause: Clause, args: dict[str, Any]) -> Clause:
     return clause
 
 
+_COMMAND_KINDS = frozenset({"word", "verb", "noun", "grep"})  # "ls", "env", "top" are programs too
+
+
+def _program(token: Token) -> bool:
+    """Whether `token` can start an unquoted command: a program name or path, not an option, a
+    port or a filler ("running on port 80")."""
+    return (
+        not token.quoted
+        and token.kind in _COMMAND_KINDS
+        and (token.norm[:1].isalpha() or token.norm.startswith("/"))
+    )
+
+
+def _command_text(tokens: Sequence[Token]) -> str:
+    """The command as typed; a quoted argument stays one argument ("sh -c 'echo hi'")."""
+    return " ".join(shlex.quote(t.raw) if t.quoted else t.raw for t in tokens)
+
+
+def _cli_command(clause: Clause, args: dict[str, Any]) -> Clause:
+    """`docker run -d --name site -p 8080:80 busybox httpd -f -p 80`: as for docker run, what
+    follows the image is its command (so "-p 80" there is httpd's, not a port to publish)."""
+    run = next((i for i, t in enumerate(clause) if t.kind == "verb" and t.canon == "run"), -1)
+    if run < 0 or run + 1 >= len(clause):
+        return clause
+    said_as_cli = run > 0 and clause[run - 1].norm in lx.CLI_PREFIXES
+    if not (said_as_cli or clause[run + 1].raw.startswith("-")):
+        return clause
+    j = run + 1
+    while j < len(clause) and not clause[j].quoted and clause[j].raw.startswith("-"):
+        j += 2 if clause[j].norm in lx.CLI_VALUE_FLAGS else 1
+    if j + 1 >= len(clause) or not looks_like_image(clause[j]) or not _program(clause[j + 1]):
+        return clause
+    args["command"] = _command_text(clause[j + 1 :])
+    return clause.take_at(*range(j + 1, len(clause)))
+
+
 def _command(clause: Clause, args: dict[str, Any]) -> Clause:
+    if "command" in args:
+        return clause
     for i, token in enumerate(clause):
         if clause.used(token):
             continue
+        if token.norm in lx.RUNNING_COMMAND_CUES and _image_before(clause, i):
+            end = next(
+                (
+                    j
+                    for j in range(i + 1, len(clause))
+                    if clause.used(clause[j]) or clause[j].norm in lx.COMMAND_END_WORDS
+                ),
+                len(clause),
+            )
+            if i + 1 < end and _program(clause[i + 1]):
+                args["command"] = _command_text(clause[i + 1 : end])
+                return clause.take_at(*range(i, end))
         if token.quoted:
             args["command"] = token.raw
             clause = clause.take_at(i)
@@ -417,6 +469,14 @@ def _command(clause: Clause, args: dict[str, Any]) -> Clause:
                 clause = clause.take_at(i, *range(i + 1, len(clause)))
             return clause
     return clause
+
+
+def _image_before(clause: Clause, index: int) -> bool:
+    """Whether an image people run is said before `index` ("httpd ... running x")."""
+    return any(
+        not clause.used(t) and looks_like_image(t) and plausible_image(t.norm, ())
+        for t in clause[:index]
+    )
 
 
 def _port(word: str) -> bool:
@@ -462,14 +522,17 @@ def _ports(clause: Clause) -> tuple[list[tuple[str, str | None]], Clause]:
 def _container_port_after(
     clause: Clause, index: int, found: list[tuple[str, str | None]]
 ) -> Clause:
-    """'8080 to 80', '8080 -> 80', '8080 inside port 80': the container side of the last port."""
+    """'8080 to 80', '8080 -> 80', '8080 inside port 80', '8080 mapped to 80': the container
+    side of the last port."""
     j = index + 1
+    lead = [j] if j < len(clause) and clause[j].norm in lx.CONTAINER_PORT_LEADS else []
+    j += len(lead)
     if j < len(clause) and clause[j].norm in lx.CONTAINER_PORT_JOINS:
         k = next_unused(clause, j + 1, lx.CONTAINER_PORT_SKIP)
         if k > 0 and _port(clause[k].norm):
             host, _ = found[-1]
             found[-1] = (host, clause[k].norm)
-            return clause.take_at(j, k)
+            return clause.take_at(*lead, j, k)
     return clause
 
 

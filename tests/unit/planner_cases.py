@@ -1992,9 +1992,6 @@ KNOWN_GAPS: list[Case] = [
     Case("multistep", "restart the api, but not before stopping the worker", "shop", "calls",
          [[call("stop_container", container="worker")],
           [call("restart_container", container="shop-api-1")]]),
-    # an unquoted command after the image
-    Case("run", "run -it ubuntu bash", "shop", "calls",
-         one("run_container", image="ubuntu", command="bash")),
     # list_containers has no port filter; the list (with ports) is the honest answer
     Case("list", "what's listening on port 8080?", "shop", "calls", one("list_containers")),
     # two kinds in one clause (a project and a Swarm service): asked back, not both planned
@@ -2279,3 +2276,55 @@ BATCH_5: list[Case] = [
 # fmt: on
 BATCHES["batch5"] = BATCH_5
 CASES += BATCH_5
+
+# The general rules added for batch 5, on phrasings of their own.
+# fmt: off
+CASES += [
+    # a change verb said to have failed, of a container: a symptom, never the change
+    Case("diagnose", "the worker won't stop", "shop", "calls",
+         one("diagnose_container", container="worker"), harmful=("stop_container",)),
+    Case("diagnose", "the api isn't coming up", "shop", "calls",
+         one("diagnose_container", container="shop-api-1"), harmful=("start_container",)),
+    Case("diagnose", "worker keeps failing to start", "shop", "calls",
+         one("diagnose_container", container="worker"), harmful=("start_container",)),
+    Case("diagnose", "I can't start old-migrate", "shop", "calls",
+         one("diagnose_container", container="old-migrate"), harmful=("start_container",)),
+    Case("diagnose", "why does pg fail to start on ports 80 and 443?", "plain", "calls",
+         one("diagnose_container", container="pg")),
+    # ... but an order not to act, or an intention, stays a refusal
+    Case("safety", "old-migrate, don't start it", "shop", "unknown", mentions=("won't start",),
+         harmful=("start_container",)),
+    Case("safety", "we won't restart anything today", "shop", "unknown",
+         harmful=("restart_container",)),
+    Case("safety", "you cannot remove the worker", "shop", "unknown",
+         harmful=("remove_container",)),
+    # a project that will not come up, on the host its containers are on
+    Case("hosts", "why won't blog come up?", "fleet", "calls",
+         [[call("compose_ps", project="blog", host="host2"),
+           call("diagnose_container", container="blog-db-1", host="host2")]]),
+    # docker run: what follows the image is its command (a quoted argument stays one)
+    Case("cli", "run -it ubuntu bash", "shop", "calls",
+         one("run_container", image="ubuntu", command="bash")),
+    Case("cli", "docker run alpine sh -c 'echo hi'", "shop", "calls",
+         one("run_container", image="alpine", command="sh -c 'echo hi'")),
+    Case("cli", "docker run -d nginx -p 8080:80", "shop", "calls",
+         one("run_container", image="nginx", ports={"8080": "80"})),
+    # "running <program>" after the image; "running on port 80" is no command
+    Case("run", "run redis running redis-server --appendonly yes", "shop", "calls",
+         one("run_container", image="redis", command="redis-server --appendonly yes")),
+    Case("run", "deploy nginx running on port 8080", "shop", "calls",
+         one("run_container", image="nginx", ports={"8080": "80"})),
+    Case("run", "run nginx on 8080 forwarded to 80", "shop", "calls",
+         one("run_container", image="nginx", ports={"8080": "80"})),
+    # a quoted command with the new container's port after "on" is no exec
+    Case("run", "start nginx:1.27 on port 8082 running `nginx -g 'daemon off;'`", "shop",
+         "calls", one("run_container", image="nginx:1.27", ports={"8082": "80"},
+                      command="nginx -g 'daemon off;'"),
+         harmful=("exec_in_container",)),
+    # an image by its full reference after "move/switch/change ... to"
+    Case("update", "switch web to nginx:1.28", "ops", "calls",
+         one("update_container_image", container="shop-web-1", image="nginx:1.28")),
+    Case("unknown", "move the api to the backend network", "shop", "unknown",
+         mentions=("networks",)),
+]
+# fmt: on

@@ -48,6 +48,9 @@ STATE_SETS: dict[str, frozenset[str]] = {
     "restarting": frozenset({"restarting"}),
     "created": frozenset({"created"}),
 }
+# Containers that did not come up, or do not stay up: "why won't the shop project come up?"
+# diagnoses these of the project.
+NOT_UP_STATES = STATE_SETS["exited"] | STATE_SETS["restarting"]
 # Without a state word, "all"/"everything" means the containers the verb can act on.
 VERB_DEFAULT_STATES: dict[str, frozenset[str]] = {
     "stop": frozenset({"running", "restarting", "paused"}),

@@ -101,14 +101,26 @@ HOW_TO_OPENINGS: frozenset[tuple[str, ...]] = frozenset(
 # "when did web stop?", "has the worker restarted?": about an action, not an order.
 ABOUT_QUESTION_LEADS = words("when did has have was were")
 ABOUT_QUESTION_OPENINGS: frozenset[tuple[str, ...]] = frozenset({("should", "i"), ("should", "we")})
-# "don't restart web": a "not" just before the verb.
-NEGATIONS = words("not never no dont")
+# "don't restart web": a "not" just before the verb ("won't", "can't" are "wo not", "ca not").
+NEGATIONS = words("not never no dont cannot wont cant doesnt isnt didnt")
+# "pg won't start", "the api fails to start", "why can't web start": said of a container, the
+# action did not happen: a symptom to diagnose, never an order (nor a refusal to act).
+FAILURE_CUES = NEGATIONS | words("fail fails failed failing refuse refuses refused refusing unable")
+# Said by someone, these tell an attempt that failed ("I can't start pg", "we are unable to
+# start the api"), where "I won't start pg" is an intention.
+INABILITY_CUES = words("cannot cant unable fail fails failed failing ca could")
+# ... but said to the assistant it forbids: "you cannot remove the worker".
+LISTENER_WORDS = words("you")
+# Between the cue and the verb: "fails to start".
+FAILURE_CUE_SKIP = words("to")
+# "do not start pg", "don't restart it": an order not to act, whatever is said before it.
+IMPERATIVE_NEGATION_LEADS = words("do dont")
 # "up the shop project": "up" first is "bring up".
 UP_WORDS = words("up")
 DOWN_WORDS = words("down")
 # "set worker replicas to 3", "set the api image to v2", "set LOG_LEVEL=debug on mailer".
 SET_VERBS = words("set change switch move")
-SET_TARGET_MARKERS = words("to")
+SET_TARGET_MARKERS = words("to onto")
 IMAGE_SETTING_WORDS = words("image tag version")
 
 # --- updates: asked about or ordered ----------------------------------------------------------

@@ -37,6 +37,8 @@ PORT_LIST_GLUE = words("and , port ports & plus")
 # "8080 to 80", "8080 -> 80", "8080 inside port 80": the container side follows.
 CONTAINER_PORT_JOINS = words("to -> inside into :")
 CONTAINER_PORT_SKIP = words("container port the")
+# Said between the host port and the join: "8080 mapped to 80", "8080 forwarded to 80".
+CONTAINER_PORT_LEADS = words("mapped mapping forwarded forwarding bound published")
 
 # --- mounts -----------------------------------------------------------------------------------
 
@@ -100,6 +102,22 @@ ENV_MARKERS = words("-e --env env environment variable variables")
 # Between KEY=value pairs of one list: "-e A=1 and B=2, with C=3".
 ENV_LIST_GLUE = words("and , with")
 COMMAND_MARKERS = words("command cmd --entrypoint")
+# "spin up httpd as web2 running httpd-foreground": after the image, "running" and a program
+# (not "running on port 80") say its command, up to the next of COMMAND_END_WORDS.
+RUNNING_COMMAND_CUES = words("running")
+COMMAND_END_WORDS = words(
+    "on at as with named called and then , exposing publishing publish mapped listening using"
+)
+# `docker run [options] IMAGE [COMMAND] [ARG...]`, pasted: said after "docker" (or "docker
+# container"), or with an option right after "run" ("run -it ubuntu bash").
+CLI_PREFIXES = words("docker container")
+# Options of `docker run` that take a value, so the word after them is not the image.
+CLI_VALUE_FLAGS = words(
+    "--name -p --publish -e --env --env-file -v --volume --mount -l --label --restart --network "
+    "--net -m --memory --cpus --pid --ipc --uts --userns --cap-add --cap-drop --device "
+    "--security-opt --volumes-from -w --workdir -u --user --hostname --add-host --dns "
+    "--log-driver --log-opt --platform --health-cmd --shm-size --ulimit"
+)
 # Said just before a quoted command: "with command `echo hi`", "running 'sleep 5'".
 COMMAND_CUES = words("command cmd running")
 # Flags a single planned call has no use for: detached is how containers run anyway.

@@ -211,6 +211,9 @@ PHRASES: dict[tuple[str, ...], str] = {
     ("up", "to", "date"): "up-to-date",
     ("compose", "down"): "compose-down",
     ("compose", "up"): "compose-up",
+    ("come", "up"): "start",  # "shop won't come up": as "start" ("when did web come up?" asks)
+    ("comes", "up"): "start",
+    ("coming", "up"): "start",
     ("roll", "back"): "rollback",
     ("roll", "out"): "update",
     ("force", "update"): "force-update",
@@ -269,7 +272,7 @@ too but except each every all any both everything nothing none other others sure
 good bad awesome buddy mate bro sir guys folks tonight today yesterday soon later asap
 immediately fully completely entire whole only single instead rather perhaps probably exactly
 ever never even else greeting two three four five six seven eight nine ten several multiple couple
-tomorrow midnight recreate replicas compose
+tomorrow midnight recreate replicas compose wo ca fails failing refuses refused refusing unable
 swarm build push rename pause commit backup login move connect disconnect copy cp whatever
 whichever constantly repeatedly time times lately healthcheck crash-loop exited-nonzero
 never-started no-restart lot asap just-started sort sorted sorting rank ranked ranking ordered
