@@ -173,10 +173,14 @@ class Assistant:
         self, actor: Actor, message: str, thread_id: str | None = None, dry_run: bool = False
     ) -> ChatResult:
         message, thread_id = self._start(actor, message, thread_id)
-        ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
-        before = self._message_ids(thread_id)
-        self._invoke({"messages": [HumanMessage(message)]}, ctx)
-        return self._result(thread_id, before)
+        # One turn of a conversation at a time (a resume, or another message, waits): two at
+        # once would each continue the same checkpoint and one would be lost.
+        with self.locks.hold(thread_id):
+            self._refuse_if_paused(thread_id)
+            ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
+            before = self._message_ids(thread_id)
+            self._invoke({"messages": [HumanMessage(message)]}, ctx)
+            return self._result(thread_id, before)
 
     def _start(self, actor: Actor, message: str, thread_id: str | None) -> tuple[str, str]:
         message = message.strip()
@@ -184,12 +188,13 @@ class Assistant:
             raise InvalidArguments("the message is empty")
         if len(message) > MAX_MESSAGE_CHARS:
             raise InvalidArguments(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
-        thread_id = self._claim_thread(actor, thread_id, message)
+        return message, self._claim_thread(actor, thread_id, message)
+
+    def _refuse_if_paused(self, thread_id: str) -> None:
         if self.pending(thread_id):
             raise InvalidArguments(
                 "this thread is waiting for an approval decision; approve or reject it first"
             )
-        return message, thread_id
 
     def resume(self, actor: Actor, thread_id: str) -> ChatResult:
         """Continue a paused thread once its approvals are decided (in the gateway)."""
@@ -260,18 +265,20 @@ class Assistant:
     ) -> Iterator[tuple[str, Any]]:
         """The same turn as `chat`, as (event, data) pairs while it runs."""
         message, thread_id = self._start(actor, message, thread_id)
-        yield "thread", {"thread_id": thread_id}
-        ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
-        before = self._message_ids(thread_id)
-        with model_errors():
-            for mode, data in self.agent.stream(
-                {"messages": [HumanMessage(message)]},
-                self._config(thread_id),
-                context=ctx,
-                stream_mode=["messages", "updates"],
-            ):
-                yield from _events(mode, data)
-        yield "done", self._result(thread_id, before).public()
+        with self.locks.hold(thread_id):  # as in `chat`; released if the client goes away
+            self._refuse_if_paused(thread_id)
+            yield "thread", {"thread_id": thread_id}
+            ctx = AgentContext(actor=actor, thread_id=thread_id, request=message, dry_run=dry_run)
+            before = self._message_ids(thread_id)
+            with model_errors():
+                for mode, data in self.agent.stream(
+                    {"messages": [HumanMessage(message)]},
+                    self._config(thread_id),
+                    context=ctx,
+                    stream_mode=["messages", "updates"],
+                ):
+                    yield from _events(mode, data)
+            yield "done", self._result(thread_id, before).public()
 
     def _message_ids(self, thread_id: str) -> set[str]:
         state = self.agent.get_state(self._config(thread_id))

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from agent.assistant import ChatResult
-from tests.agent.conftest import call, calls
-from tests.agent.resume_race import meeting_models, resume_at_once
+from tests.agent.conftest import ScriptedModel, call, calls
+from tests.agent.resume_race import MEET_SECONDS, meeting_models, resume_at_once
 
 
 def test_a_paused_turn_resumed_twice_at_once_continues_once(
@@ -91,3 +92,38 @@ def test_two_approvals_of_one_turn_decided_at_once_report_what_each_call_did(
     for approval in (one, two):
         executed = first.gateway.audit.query(approval_id=approval["id"], event="executed")
         assert len(executed) == 1
+
+
+class MeetingOnMessages(ScriptedModel):
+    """Asked to answer a person's message, first waits (up to MEET_SECONDS) for the other
+    Assistant's model to be asked too: without a lock both turns run at once."""
+
+    barrier: Any = None
+
+    def _generate(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        if messages and isinstance(messages[-1], HumanMessage):
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.barrier.wait(timeout=MEET_SECONDS)
+        return super()._generate(messages, *args, **kwargs)
+
+
+def test_two_messages_to_one_conversation_at_once_are_both_kept(settings, make_assistant, admin):
+    barrier = threading.Barrier(2)
+    models = [MeetingOnMessages(messages=iter([AIMessage(content=f"reply {n}")]), seen=[],
+                                barrier=barrier) for n in (1, 2)]  # fmt: skip
+    first, second = (make_assistant(settings, model) for model in models)
+    opening = make_assistant(settings, ScriptedModel(
+        messages=iter([AIMessage(content="hi")]), seen=[]))  # fmt: skip
+    thread_id = opening.chat(admin, "hello").thread_id
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(a.chat, admin, f"message {n}", thread_id)
+                   for n, a in ((1, first), (2, second))]  # fmt: skip
+        for future in futures:
+            future.result(timeout=120)
+
+    history = first.history(admin, thread_id)
+    said = [m["content"] for m in history if m["role"] == "user"]
+    assert sorted(said) == ["hello", "message 1", "message 2"], history  # none lost
+    roles = [m["role"] for m in history if m["role"] in ("user", "assistant")]
+    assert roles == ["user", "assistant"] * 3, roles  # each turn whole, one after the other
