@@ -88,6 +88,10 @@ def _model_unavailable(openai: Any, exc: Exception) -> ModelUnavailable | None:
 
 
 def _events(mode: str, data: Any) -> Iterator[tuple[str, Any]]:
+    if mode == "custom":  # what a tool reported while it ran (lc_tools: an image pull)
+        if isinstance(data, dict) and "progress" in data:
+            yield "progress", data["progress"]
+        return
     if mode == "messages":
         chunk = data[0]
         if isinstance(chunk, AIMessageChunk | AIMessage) and isinstance(chunk.content, str):
@@ -275,7 +279,7 @@ class Assistant:
                     {"messages": [HumanMessage(message)]},
                     self._config(thread_id),
                     context=ctx,
-                    stream_mode=["messages", "updates"],
+                    stream_mode=["messages", "updates", "custom"],
                 ):
                     yield from _events(mode, data)
             yield "done", self._result(thread_id, before).public()

@@ -21,6 +21,7 @@ from agent.context import AgentContext
 from tools.catalogue import ToolSpec, all_tools
 from tools.gateway import CallOutcome, ToolGateway
 from tools.guard.policy import Risk
+from tools.progress import watching
 
 MODEL_OUTPUT_CHARS = 12_000
 
@@ -124,16 +125,20 @@ class GatewayTools:
             key = call_key(ctx.thread_id, runtime.tool_call_id, runtime.state)
             outcome = proposed.pop(key, None) if key else None
             if outcome is None:
-                outcome = gateway.call(
-                    ctx.actor,
-                    spec.name,
-                    kwargs,
-                    call_id=key,
-                    thread_id=ctx.thread_id,
-                    request=ctx.request,
-                    dry_run=ctx.dry_run,
-                    tainted=tainted(runtime.state),
-                )
+                # A long step's progress (an image pull) goes out on the graph's custom stream:
+                # `Assistant.stream` turns it into `progress` events.
+                writer = runtime.stream_writer
+                with watching(lambda progress: writer({"progress": progress})):
+                    outcome = gateway.call(
+                        ctx.actor,
+                        spec.name,
+                        kwargs,
+                        call_id=key,
+                        thread_id=ctx.thread_id,
+                        request=ctx.request,
+                        dry_run=ctx.dry_run,
+                        tainted=tainted(runtime.state),
+                    )
             return fence(outcome), artifact(outcome)
 
         schema = create_model(

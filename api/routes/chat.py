@@ -47,7 +47,8 @@ def _redacted(turn: Any, actor: Actor) -> Any:
 )
 def chat_stream(body: ChatCreate, actor: CurrentActor, services: ServicesDep) -> StreamingResponse:
     """Events: `thread` (its id, first), `token` (reply text as it comes), `tool_call`,
-    `tool_result`, `approval`, `done` (the same object POST /api/chat returns) or `error`."""
+    `progress` (a running call's image pull), `tool_result`, `approval`, `done` (the same
+    object POST /api/chat returns) or `error`."""
 
     turn = services.assistant.stream(actor, body.message, body.thread_id, dry_run=body.dry_run)
 
