@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from ui import session
-from ui.approvals import render_card
+from ui.approvals import pull_line, render_card
 from ui.client import ApiClient, ApiError, ChatReply, StreamEvent
 from ui.safe_text import as_text, clip, escape_markdown, safe_reply
 
@@ -112,6 +112,8 @@ class Turn:
             elif item.event == "tool_call":
                 label = tool_label({**item.data, "status": "running"})
                 self.running.append((str(item.data.get("tool")), rows.status(label)))
+            elif item.event == "progress" and self.running:  # the running call's image pull
+                self.running[-1][1].update(label=escape_markdown(pull_line(item.data)))
             elif item.event == "tool_result":
                 self._finish_row(item.data)
             elif item.event == "done":
