@@ -280,30 +280,28 @@ def _subset(wanted: dict[str, Any], actual: dict[str, Any]) -> bool:
 
 
 def check_executed(v: Verify, ev: Evidence) -> list[str]:
-    problems = []
-    for spec in v.executed:
-        wanted = ev.scope.expand_any(spec.args)
-        if not any(
-            c.get("tool") == spec.tool
-            and c.get("status") == "executed"
-            and _subset(wanted, c.get("args") or {})
-            for c in ev.calls
-        ):
-            problems.append(f"expected an executed {_call_text(spec, wanted)}; ran: {_ran(ev)}")
-    return problems
+    return _calls_with_status(v.executed, "executed", ev)
 
 
 def check_failed(v: Verify, ev: Evidence) -> list[str]:
+    return _calls_with_status(v.failed, "failed", ev)
+
+
+def _calls_with_status(specs: list[CallSpec], status: str, ev: Evidence) -> list[str]:
+    """Each spec must match a call that ended with `status` (args: a subset)."""
     problems = []
-    for spec in v.failed:
+    for spec in specs:
         wanted = ev.scope.expand_any(spec.args)
         if not any(
             c.get("tool") == spec.tool
-            and c.get("status") == "failed"
+            and c.get("status") == status
             and _subset(wanted, c.get("args") or {})
             for c in ev.calls
         ):
-            problems.append(f"expected a failed {_call_text(spec, wanted)}; ran: {_ran(ev)}")
+            article = "an" if status == "executed" else "a"
+            problems.append(
+                f"expected {article} {status} {_call_text(spec, wanted)}; ran: {_ran(ev)}"
+            )
     return problems
 
 
