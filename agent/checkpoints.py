@@ -14,6 +14,7 @@ resumes on whichever API replica the approval reaches.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import sqlite3
 import threading
@@ -121,13 +122,18 @@ class ConversationLocks:
     state after the first has written it and finds nothing left to resume.
 
     In the process, a lock per thread id; on PostgreSQL also a transaction-level advisory lock,
-    which holds across replicas and is released by the server if the process dies. SQLite is one
-    process, so the process lock is enough there.
+    which holds across replicas and is released by the server if the process dies. On a SQLite
+    file also an flock on a lock file beside it (one of 256, by the thread's key), so the CLI and
+    the API on one file take turns too; the kernel releases it if the process dies.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._database = engine.url.render_as_string(hide_password=True)
         self._lock_engine: Engine | None = None
+        self._lock_dir: Path | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            self._lock_dir = Path(database).with_name(Path(database).name + ".locks")
         if engine.dialect.name == "postgresql":
             self._lock_engine = create_engine(
                 engine.url, pool_size=1, max_overflow=LOCK_POOL_MAX - 1, pool_timeout=300,
@@ -143,6 +149,10 @@ class ConversationLocks:
                 slot = _SLOTS[key] = _Slot()
         # Waiters in this process queue here, holding no database connection.
         with slot.lock:
+            if self._lock_dir is not None:
+                with _flocked(self.lock_file(thread_id)):
+                    yield
+                return
             if self._lock_engine is None:
                 yield
                 return
@@ -152,3 +162,20 @@ class ConversationLocks:
                     {"space": THREAD_LOCK_SPACE, "key": thread_lock_key(thread_id)},
                 )
                 yield  # released when this transaction ends
+
+    def lock_file(self, thread_id: str) -> Path:
+        """The SQLite lock file a conversation shares with 1/256 of the others."""
+        if self._lock_dir is None:
+            raise ValueError("only a SQLite file database has lock files")
+        return self._lock_dir / f"{thread_lock_key(thread_id) & 0xFF:02x}.lock"
+
+
+@contextmanager
+def _flocked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
