@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi.responses import StreamingResponse
@@ -21,7 +21,7 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
-def event_stream(events: Iterator[str]) -> StreamingResponse:
+def event_stream(events: Iterator[str] | AsyncIterator[str]) -> StreamingResponse:
     # no-cache, and no buffering by a proxy in front (nginx buffers by default)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(events, media_type="text/event-stream", headers=headers)

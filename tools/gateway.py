@@ -82,6 +82,7 @@ class FollowedLogs:
 
     outcome: CallOutcome
     lines: Iterator[str] = field(default_factory=lambda: iter(()))
+    stop: Callable[[], None] = lambda: None  # ends the stream at once, from any thread
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -203,9 +204,7 @@ class ToolGateway:
             raise ContainerNotFound(f"No container named {container!r} on any host.")
         if risk is Risk.READ:
             return self.default_host
-        raise InvalidArguments(
-            f"{spec.name} needs a host: one of {', '.join(self.managers)}"
-        )
+        raise InvalidArguments(f"{spec.name} needs a host: one of {', '.join(self.managers)}")
 
     # --- planning -------------------------------------------------------------------------------
 
@@ -304,7 +303,7 @@ class ToolGateway:
         target = plan.targets[0]
         seconds_max, lines_max = self.follow_limits
         try:
-            lines = ctx.docker.follow_logs(
+            follow = ctx.docker.follow_logs(
                 target.id, min(args.tail, ctx.log_tail_max), args.since, args.grep,
                 seconds=min(args.seconds, seconds_max), max_lines=lines_max,
             )  # fmt: skip
@@ -316,7 +315,7 @@ class ToolGateway:
             "executed", actor, tool, norm, audit, f"following {target.name}", read=True,
             result={"container": target.name, "seconds": min(args.seconds, seconds_max)},
         )  # fmt: skip
-        return FollowedLogs(outcome, lines)
+        return FollowedLogs(outcome, iter(follow), follow.close)
 
     def _prepare(
         self, actor: Actor, tool: str, raw_args: dict[str, Any], audit: dict[str, Any]
@@ -405,8 +404,14 @@ class ToolGateway:
         message = "done" if not down else "some hosts did not answer: " + "; ".join(down)
         if down and not merged and len(down) == len(self._contexts):
             return self._settle(
-                "failed", actor, spec.name, norm, audit, message,
-                error_code=ErrorCode.ENGINE_UNAVAILABLE, read=True,
+                "failed",
+                actor,
+                spec.name,
+                norm,
+                audit,
+                message,
+                error_code=ErrorCode.ENGINE_UNAVAILABLE,
+                read=True,
             )
         everywhere = {**audit, "host": ALL_HOSTS}
         return self._settle(
@@ -524,9 +529,9 @@ class ToolGateway:
         (a request outliving its requester's access must not run later); their IDs."""
         return expire_requests_of(self.approvals, self.audit, requested_by, reason)
 
-    def _run_approved(self, approval: Approval, requester: Actor, audit: dict[str, Any]) -> (
-        CallOutcome
-    ):
+    def _run_approved(
+        self, approval: Approval, requester: Actor, audit: dict[str, Any]
+    ) -> CallOutcome:
         """Re-plan and re-check now; run only if it is still exactly what was approved."""
         try:
             spec, args = self.validate(approval.tool, approval.args)
@@ -545,7 +550,12 @@ class ToolGateway:
                 f"(now: {plan.summary}); ask again"
             )
             return self._settle(
-                "denied", requester, spec.name, norm, audit, message,
+                "denied",
+                requester,
+                spec.name,
+                norm,
+                audit,
+                message,
                 error_code=ApprovalTargetChanged.code,
             )
         if self.current_role is not None:

@@ -9,7 +9,8 @@ up" here, not a failure).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 # One line longer than this is cut (a binary blob with no newline must not grow without end).
@@ -19,6 +20,18 @@ LINE_BYTES_MAX = 16 * 1024
 class Closable(Protocol):
     def __iter__(self) -> Iterator[bytes]: ...
     def close(self) -> None: ...
+
+
+@dataclass
+class LogFollow:
+    """A followed log stream: its lines, and `close`, which any thread may call to end it at
+    once (the reader blocked on it then stops, as at its deadline): for a client that left."""
+
+    lines: Iterator[str]
+    close: Callable[[], None]
+
+    def __iter__(self) -> Iterator[str]:
+        return self.lines
 
 
 def bounded_lines(

@@ -34,7 +34,7 @@ from tools.errors import (
 from tools.guard.allowlist import Checker, Violation, canonical_roots
 from tools.guard.boundary import GuardedAPIClient, existing_container_violations
 from tools.guard.engine_proxy import filtering_socket
-from tools.logstream import bounded_lines
+from tools.logstream import LogFollow, bounded_lines
 from tools.progress import follow_pull
 from tools.schemas import (
     ContainerDetail,
@@ -345,7 +345,7 @@ class DockerManager:
         *,
         seconds: float,
         max_lines: int,
-    ) -> Iterator[str]:
+    ) -> LogFollow:
         """The last `tail` lines, then new ones as they are written, bounded (see logstream).
         The stream is opened here, so an unknown container fails before the first line."""
         since_epoch = parse_since(since)
@@ -356,7 +356,7 @@ class DockerManager:
             )
         )  # fmt: skip
         lines = bounded_lines(stream, grep=grep, seconds=seconds, max_lines=max_lines)
-        return self._translated(lines)
+        return LogFollow(self._translated(lines), stream.close)
 
     def _translated(self, lines: Iterator[str]) -> Iterator[str]:
         with engine_errors(self.engine.host):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query
@@ -18,7 +22,8 @@ from api.schemas import (
 )
 from api.sse import event_stream, sse
 from tools.catalogue.diagnosis import Diagnosis
-from tools.errors import DockerDeployerError
+from tools.errors import DockerDeployerError, ErrorCode
+from tools.gateway import FollowedLogs
 from tools.schemas import (
     FOLLOW_SECONDS_MAX,
     ContainerDetail,
@@ -26,6 +31,8 @@ from tools.schemas import (
     LogsResult,
     StatsResult,
 )
+
+log = logging.getLogger("dockerdeployer.api")
 
 router = APIRouter(
     prefix="/containers", tags=["containers"], responses=error_responses(401, 404, 422, 503)
@@ -85,20 +92,72 @@ def container_logs(
         args["grep"] = grep
     if not follow:
         return read_result(services.gateway.call(actor, "container_logs", args))
-    followed = services.gateway.follow_logs(actor, {**args, "seconds": seconds})
-    read_result(followed.outcome)  # refused or unknown: its own status, before any event
+    if not _STREAMS.acquire(blocking=False):
+        raise TooManyStreams(f"{MAX_STREAMS} log streams are open on this server; try again later")
+    try:
+        followed = services.gateway.follow_logs(actor, {**args, "seconds": seconds})
+        read_result(followed.outcome)  # refused or unknown: its own status, before any event
+    except BaseException:
+        _STREAMS.release()
+        raise
+    return event_stream(_follow_events(followed))
 
-    def events() -> Iterator[str]:
-        sent = 0
+
+# Each open stream has a thread of its own reading the engine (not one of the server's worker
+# threads, which a few quiet containers would otherwise hold for their whole window).
+MAX_STREAMS = 64
+_STREAMS = threading.BoundedSemaphore(MAX_STREAMS)
+KEEPALIVE_SECONDS = 15.0
+
+
+class TooManyStreams(DockerDeployerError):
+    code = ErrorCode.RATE_LIMITED
+
+
+async def _follow_events(followed: FollowedLogs) -> AsyncIterator[str]:
+    """`line` events as the reader thread hands lines over, `end` when it is done; a comment
+    every KEEPALIVE_SECONDS of silence keeps proxies from closing the connection. A client that
+    goes away ends the engine stream at once (not at its deadline)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def hand_over(item: tuple[str, Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is listening
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def read() -> None:
         try:
             for line in followed.lines:
-                sent += 1
-                yield sse("line", {"text": line})
+                hand_over(("line", line))
+            hand_over(("end", None))
         except DockerDeployerError as exc:
-            yield sse("error", {"detail": exc.message, "code": exc.code})
-        yield sse("end", {"lines": sent})
+            hand_over(("error", {"detail": exc.message, "code": exc.code}))
+        except Exception:
+            log.exception("following logs failed")
+            hand_over(("error", {"detail": "internal error; it has been logged",
+                                 "code": ErrorCode.INTERNAL}))  # fmt: skip
+        finally:
+            _STREAMS.release()
 
-    return event_stream(events())
+    threading.Thread(target=read, name="follow-logs", daemon=True).start()
+    sent = 0
+    try:
+        while True:
+            try:
+                kind, data = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            if kind == "line":
+                sent += 1
+                yield sse("line", {"text": data})
+                continue
+            if kind == "error":
+                yield sse("error", data)
+            yield sse("end", {"lines": sent})
+            return
+    finally:
+        followed.stop()
 
 
 @router.get("/{ref}/stats", response_model=StatsResult)

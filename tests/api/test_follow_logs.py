@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+import httpx
+
+import api.routes.containers as containers_route
+from api.main import create_app
+from dockerdeployer.wiring import build_services
 from tests.api.helpers import sse_events
 from tests.conftest import unique
+from tests.live_server import served
 from tools.labels import PROTECT_LABEL
 
 TICKER = ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"]
@@ -48,3 +57,43 @@ def test_follow_refusals_keep_their_status(client, user_headers, make_container)
     assert denied.status_code == 403 and "admin" in denied.json()["detail"]
     assert too_long.status_code == 422
     assert anonymous.status_code == 401
+
+
+def follow_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "follow-logs"]
+
+
+def test_a_client_that_leaves_ends_the_engine_stream(api_settings, model, user_headers,
+                                                     make_container):  # fmt: skip
+    # A long window and a container that goes quiet: only the client leaving can end it.
+    settings = api_settings.model_copy(update={"follow_seconds_max": 600})
+    container = make_container("sse-leave", command=["sh", "-c", "echo one; sleep 600"])
+    with served(create_app(services=build_services(settings, model=model)), "sse-leave") as url:
+        with httpx.stream(
+            "GET", f"{url}/api/containers/{container.name}/logs",
+            params={"follow": "true", "seconds": 600}, headers=user_headers["viewer"], timeout=30,
+        ) as response:  # fmt: skip
+            first = next(response.iter_lines())
+            assert first == "event: line"
+            assert follow_threads(), "the stream ended before its client left"
+        deadline = time.monotonic() + 20  # a generous margin; the window is 600 s
+        while follow_threads() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert not follow_threads(), "the engine stream outlived its client"
+
+
+def test_too_many_open_streams_is_429(client, user_headers, make_container, monkeypatch):
+    monkeypatch.setattr(containers_route, "_STREAMS", threading.BoundedSemaphore(1))
+    container = make_container("sse-cap", command=TICKER)
+    params = {"follow": "true", "seconds": 2}
+    with client.stream("GET", f"/api/containers/{container.name}/logs", params=params,
+                       headers=user_headers["viewer"]) as open_one:  # fmt: skip
+        assert open_one.status_code == 200
+        second = client.get(f"/api/containers/{container.name}/logs", params=params,
+                            headers=user_headers["viewer"])  # fmt: skip
+        open_one.read()
+    after = client.get(f"/api/containers/{container.name}/logs", params=params,
+                       headers=user_headers["viewer"])  # fmt: skip
+
+    assert second.status_code == 429 and "log streams" in second.json()["detail"]
+    assert after.status_code == 200  # the slot came back when the first stream ended

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +16,7 @@ from tools.engine import Diagnosis
 from tools.errors import ContainerNotFound, EngineError, ImageNotFound
 from tools.guard.allowlist import Checker, Lookups, Rules, Violation
 from tools.guard.boundary import BoundaryDenied, existing_container_violations
+from tools.logstream import LogFollow
 from tools.manager import ContainerRecord, not_found_message
 from tools.schemas import ContainerDetail, ContainerSummary, ImageSummary, SystemInfo
 
@@ -156,10 +156,10 @@ class MemoryEngine:
         *,
         seconds: float,
         max_lines: int,
-    ) -> Iterator[str]:
+    ) -> LogFollow:
         """What a stopped container's follow stream gives: its last lines, then the end."""
         text, _, _ = self.logs(container_id, tail, since, grep)
-        return iter(text.splitlines()[:max_lines])
+        return LogFollow(iter(text.splitlines()[:max_lines]), lambda: None)
 
     def _act(self, verb: str, container_id: str, state: str) -> None:
         container = self._get(container_id)
