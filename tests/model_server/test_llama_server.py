@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from agent.factory import build_assistant
@@ -20,6 +21,10 @@ from dockerdeployer.wiring import build_gateway
 from tests.conftest import restart_count
 from tools.catalogue import get_tool
 from tools.store import AuditRow
+
+# A real model on 2 shared cores: a request's prompt takes 15-46 s under load (more while
+# other tiers run), and a test may make several; the suite's 300 s is for everything else.
+pytestmark = pytest.mark.timeout(900)
 
 
 def assistant_for(settings: Any, engine: Any) -> Any:
