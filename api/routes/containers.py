@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
@@ -100,7 +101,12 @@ def container_logs(
     except BaseException:
         _STREAMS.release()
         raise
-    return event_stream(_follow_events(followed))
+    slot = _StreamSlot(followed)
+    events = _follow_events(followed, slot)
+    # A response never started (its client gone before the first byte) runs no `finally`:
+    # the slot is given back when the unstarted generator is collected.
+    weakref.finalize(events, slot.release)
+    return event_stream(events)
 
 
 # Each open stream has a thread of its own reading the engine (not one of the server's worker
@@ -114,7 +120,25 @@ class TooManyStreams(DockerDeployerError):
     code = ErrorCode.RATE_LIMITED
 
 
-async def _follow_events(followed: FollowedLogs) -> AsyncIterator[str]:
+class _StreamSlot:
+    """One open stream's place under MAX_STREAMS; `release` ends the engine stream and gives
+    the place back, once, whoever calls it first (the reader done, the client gone, the GC)."""
+
+    def __init__(self, followed: FollowedLogs) -> None:
+        self._followed = followed
+        self._lock = threading.Lock()
+        self._released = False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        self._followed.stop()
+        _STREAMS.release()
+
+
+async def _follow_events(followed: FollowedLogs, slot: _StreamSlot) -> AsyncIterator[str]:
     """`line` events as the reader thread hands lines over, `end` when it is done; a comment
     every KEEPALIVE_SECONDS of silence keeps proxies from closing the connection. A client that
     goes away ends the engine stream at once (not at its deadline)."""
@@ -137,7 +161,7 @@ async def _follow_events(followed: FollowedLogs) -> AsyncIterator[str]:
             hand_over(("error", {"detail": "internal error; it has been logged",
                                  "code": ErrorCode.INTERNAL}))  # fmt: skip
         finally:
-            _STREAMS.release()
+            slot.release()
 
     threading.Thread(target=read, name="follow-logs", daemon=True).start()
     sent = 0
@@ -157,7 +181,7 @@ async def _follow_events(followed: FollowedLogs) -> AsyncIterator[str]:
             yield sse("end", {"lines": sent})
             return
     finally:
-        followed.stop()
+        slot.release()  # a client that left: the reader's blocked read ends now
 
 
 @router.get("/{ref}/stats", response_model=StatsResult)

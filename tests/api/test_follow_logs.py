@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -13,6 +14,7 @@ from dockerdeployer.wiring import build_services
 from tests.api.helpers import sse_events
 from tests.conftest import unique
 from tests.live_server import served
+from tools.guard.policy import Actor, Role
 from tools.labels import PROTECT_LABEL
 
 TICKER = ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done"]
@@ -101,3 +103,19 @@ def test_too_many_open_streams_is_429(client, user_headers, make_container, monk
 
     assert second.status_code == 429 and "log streams" in second.json()["detail"]
     assert after.status_code == 200  # the slot came back when the first stream ended
+
+
+def test_a_stream_never_started_gives_its_slot_back(services, make_container, monkeypatch):
+    # The client went away before the first byte: the response's generator never runs.
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(containers_route, "_STREAMS", slots)
+    container = make_container("sse-unstarted", command=TICKER)
+    response = containers_route.container_logs(
+        container.name, Actor("victor", Role.VIEWER), services, tail=1, since=None, grep=None,
+        follow=True, seconds=600,
+    )  # fmt: skip
+    assert not slots.acquire(blocking=False)  # held by the response
+    del response
+    gc.collect()
+
+    assert slots.acquire(blocking=False), "the slot of a stream never started was kept"
