@@ -31,7 +31,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.live_server import free_port, wait_for_http  # noqa: E402
 
 IMAGE = "dockerdeployer-test/busybox:1"
 LABEL = "ddtest.run"  # the test suite's label: a leftover is cleaned up like theirs
@@ -357,12 +358,6 @@ def compare_listing(
 # --- setup and teardown ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def ensure_image(client: docker.DockerClient) -> None:
     try:
         client.images.get(IMAGE)
@@ -408,17 +403,11 @@ def remove_containers(client: docker.DockerClient, run_id: str) -> int:
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the API exited at start-up (code {server.returncode})")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the API did not answer within 60 s")
+    failed = wait_for_http(f"{base}/api/health", server, timeout)
+    if failed == "exited":
+        raise SystemExit(f"the API exited at start-up (code {server.returncode})")
+    if failed:
+        raise SystemExit(f"the API did not answer within {timeout:.0f} s")
 
 
 def accounts_for(settings_env: dict[str, str], home: Path) -> tuple[Principals, list[str]]:

@@ -1,14 +1,17 @@
-"""A real server for tests: a free loopback port, and an ASGI app served by uvicorn on it."""
+"""Real servers for tests: a free loopback port, an ASGI app served by uvicorn on it, and a
+server process waited for until it answers, then stopped."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
+import httpx
 import uvicorn
 
 
@@ -37,3 +40,37 @@ def served(app: Any, name: str, lifespan: Literal["on", "off"] = "off") -> Itera
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def wait_for_http(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    ready: Callable[[httpx.Response], bool] = lambda response: response.status_code == 200,
+    interval: float = 0.2,
+) -> str | None:
+    """Poll `url` until `ready`; None once it is, else why not ("exited", "did not answer")."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            return "exited"
+        try:
+            if ready(httpx.get(url, timeout=2)):
+                return None
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            return "did not answer"
+        time.sleep(interval)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Terminate, and kill what does not stop within `timeout`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)

@@ -12,12 +12,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from tests.live_server import free_port
 
 TEMPLATE = "dd_template"
 
@@ -41,12 +42,6 @@ def _version(path: str) -> int:
     return int(part) if part.isdigit() else 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Cluster:
     """initdb + pg_ctl start in a temporary directory; `stop()` removes it all."""
 
@@ -54,7 +49,7 @@ class Cluster:
         self.bin = server_bin()
         self.root = Path(tempfile.mkdtemp(prefix="ddtest-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.user = "postgres"
         self._started = False
 

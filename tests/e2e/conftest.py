@@ -10,15 +10,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop_process, wait_for_http
 from tests.ui.live import LiveApi, console_model, run_api
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,24 +51,12 @@ def console_url(e2e_api: LiveApi, tmp_path_factory: pytest.TempPathFactory) -> I
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        failed = wait_for_http(f"{url}/_stcore/health", process, 60, lambda r: r.text == "ok")
+        if failed:
+            pytest.fail(f"streamlit {failed}:\n{log_path.read_text()[-3000:]}")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, timeout=10)
 
 
 @pytest.fixture(scope="session")

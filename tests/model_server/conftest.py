@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,14 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.live_server import free_port, stop_process, wait_for_http
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "smollm2-135m"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ModelServerUnavailable(RuntimeError):
@@ -56,7 +50,7 @@ def running_llama_server(log: Path, n_ctx: int = 8192) -> Iterator[str]:
     """llama.cpp's server on a free loopback port while the block runs: its base URL (…/v1).
     Also used outside pytest (benchmarks/model_bench.py)."""
     paths = ensure_model_server()
-    port = _free_port()
+    port = free_port()
     command = [
         paths["python"], "-m", "llama_cpp.server", "--model", paths["model"],
         "--model_alias", MODEL_NAME, "--chat_format", "chatml-function-calling",
@@ -67,27 +61,12 @@ def running_llama_server(log: Path, n_ctx: int = 8192) -> Iterator[str]:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if server.poll() is not None:
-                raise ModelServerUnavailable(f"llama_cpp.server exited:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise ModelServerUnavailable(
-                    f"llama_cpp.server did not answer:\n{log.read_text()[-3000:]}"
-                )
-            time.sleep(0.5)
+        failed = wait_for_http(f"{base}/models", server, timeout=180, interval=0.5)
+        if failed:
+            raise ModelServerUnavailable(f"llama_cpp.server {failed}:\n{log.read_text()[-3000:]}")
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server, timeout=20)
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,15 +20,10 @@ import pytest
 
 from api.accounts import Accounts
 from foundation.db import make_sessionmaker, open_database
+from tests.live_server import free_port, stop_process, wait_for_http
 
 PASSWORD = "correct horse battery staple"
 USERS = {"viewer": "victor", "operator": "oscar", "admin": "alice", "admin2": "ada"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ class Replica:
 
     def __init__(self, name: str, home: Path, env: dict[str, str]) -> None:
         self.name = name
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = home.parent / f"{name}.log"
         home.mkdir(parents=True)
@@ -65,30 +58,16 @@ class Replica:
             )
 
     def wait_up(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"replica {self.name} exited:\n{self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.base}/api/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"replica {self.name} did not answer:\n{self.log.read_text()}")
+        failed = wait_for_http(f"{self.base}/api/health", self.process, timeout)
+        if failed:
+            raise AssertionError(f"replica {self.name} {failed}:\n{self.log.read_text()}")
 
     def client(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.base, headers=headers, timeout=120)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout=20)
 
 
 class Service:
